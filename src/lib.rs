@@ -1,1 +1,4 @@
+//! AIGC batch image studio: the library behind the `web` and `worker` binaries.
 
+pub mod queue;
+pub mod task;

@@ -1,0 +1,1 @@
+//! RabbitMQ engine (being written).
