@@ -2,3 +2,5 @@
 
 pub mod queue;
 pub mod task;
+pub mod settings;
+pub mod store;

@@ -1,0 +1,165 @@
+//! Settings, layered with the `config` crate: the built-in `config/default.toml`, then
+//! `config/aigc.toml` (or the file given with `--config`), then `AIGC__SECTION__KEY`
+//! environment variables. The DashScope key may also come from the admin panel's
+//! `config.php`.
+
+mod php;
+mod secret;
+
+use std::path::{Path, PathBuf};
+
+use config::{Config, Environment, File, FileFormat};
+use serde::Deserialize;
+
+pub use php::read_php_defines;
+pub use secret::Secret;
+
+use crate::task::Lane;
+
+const DEFAULTS: &str = include_str!("../../config/default.toml");
+const LOCAL_FILE: &str = "config/aigc.toml";
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub queue: QueueSettings,
+    pub worker: WorkerSettings,
+    pub storage: StorageSettings,
+    pub limits: LimitSettings,
+    pub admin_panel: AdminPanelSettings,
+    pub watermark: WatermarkSettings,
+    pub dashscope: DashscopeKeys,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServerSettings {
+    pub bind: String,
+    pub public_url: String,
+    pub session_hours: u32,
+    pub secure_cookie: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DatabaseSettings {
+    pub url: String,
+    pub max_connections: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct QueueSettings {
+    pub url: String,
+    pub prefix: String,
+    pub delivery_limit: u32,
+    pub republish_after_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct WorkerSettings {
+    pub lanes: Vec<Lane>,
+    pub local_prefetch: u16,
+    pub ai_prefetch: u16,
+    pub shutdown_grace_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct StorageSettings {
+    pub root: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct LimitSettings {
+    pub files_per_batch: usize,
+    pub file_bytes: u64,
+    pub image_pixels: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AdminPanelSettings {
+    pub config_php: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct WatermarkSettings {
+    pub font: String,
+}
+
+/// The part of the `dashscope` section this module resolves itself: where the key comes
+/// from. The client reads the whole section through [`Settings::section`].
+#[derive(Debug, Clone, Deserialize)]
+pub struct DashscopeKeys {
+    pub api_key: Secret,
+    #[serde(default)]
+    pub api_id: Secret,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("configuration: {0}")]
+    Config(#[from] config::ConfigError),
+    #[error("admin panel config {path}: {source}")]
+    AdminPanel { path: PathBuf, source: std::io::Error },
+}
+
+impl Settings {
+    /// Loads the layers. `file` replaces `config/aigc.toml` when given, and must exist.
+    pub fn load(file: Option<&Path>) -> Result<Settings, SettingsError> {
+        let raw = layered(file)?;
+        let mut settings: Settings = raw.clone().try_deserialize()?;
+        settings.resolve_api_key()?;
+        Ok(settings)
+    }
+
+    /// Everything layered, for sections that other modules deserialize themselves.
+    pub fn raw(file: Option<&Path>) -> Result<Config, SettingsError> {
+        Ok(layered(file)?)
+    }
+
+    /// The key's sources in order: configuration, `ALIYUN_API_KEY`, `DASHSCOPE_API_KEY`,
+    /// then the admin panel's `config.php`.
+    fn resolve_api_key(&mut self) -> Result<(), SettingsError> {
+        for name in ["ALIYUN_API_KEY", "DASHSCOPE_API_KEY"] {
+            if self.dashscope.api_key.is_empty() {
+                self.dashscope.api_key = Secret::new(std::env::var(name).unwrap_or_default());
+            }
+        }
+        if !self.dashscope.api_key.is_empty() || self.admin_panel.config_php.is_empty() {
+            return Ok(());
+        }
+        let path = PathBuf::from(&self.admin_panel.config_php);
+        let text = std::fs::read_to_string(&path)
+            .map_err(|source| SettingsError::AdminPanel { path: path.clone(), source })?;
+        let defines = read_php_defines(&text);
+        if let Some(key) = defines.get("ALIYUN_API_KEY") {
+            self.dashscope.api_key = Secret::new(key.clone());
+        }
+        if let Some(id) = defines.get("ALIYUN_API_ID") {
+            self.dashscope.api_id = Secret::new(id.clone());
+        }
+        Ok(())
+    }
+
+    pub fn is_distributed(&self) -> bool {
+        !self.queue.url.trim().is_empty()
+    }
+}
+
+fn layered(file: Option<&Path>) -> Result<Config, config::ConfigError> {
+    let local = match file {
+        Some(path) => File::from(path).required(true),
+        None => File::new(LOCAL_FILE, FileFormat::Toml).required(false),
+    };
+    Config::builder()
+        .add_source(File::from_str(DEFAULTS, FileFormat::Toml))
+        .add_source(local)
+        .add_source(
+            Environment::with_prefix("AIGC")
+                .prefix_separator("__")
+                .separator("__")
+                .list_separator(",")
+                .with_list_parse_key("dashscope.result_hosts")
+                .with_list_parse_key("worker.lanes")
+                .try_parsing(true),
+        )
+        .build()
+}
