@@ -24,7 +24,10 @@ struct Channel<T> {
 impl<T> Channel<T> {
     fn new() -> Self {
         let (tx, rx) = mpsc::unbounded_channel();
-        Channel { tx, rx: Arc::new(Mutex::new(rx)) }
+        Channel {
+            tx,
+            rx: Arc::new(Mutex::new(rx)),
+        }
     }
 }
 
@@ -60,11 +63,16 @@ impl MemoryBroker {
 impl Broker for MemoryBroker {
     async fn publish_task(&self, message: &TaskMessage) -> Result<(), QueueError> {
         let lane = self.lane(message.lane());
-        lane.tx.send((message.clone(), 0)).map_err(|_| QueueError::Closed)
+        lane.tx
+            .send((message.clone(), 0))
+            .map_err(|_| QueueError::Closed)
     }
 
     async fn publish_event(&self, event: &Event) -> Result<(), QueueError> {
-        self.events.tx.send((event.clone(), 0)).map_err(|_| QueueError::Closed)
+        self.events
+            .tx
+            .send((event.clone(), 0))
+            .map_err(|_| QueueError::Closed)
     }
 
     async fn consume_tasks(
@@ -78,23 +86,48 @@ impl Broker for MemoryBroker {
             dead: self.dead.tx.clone(),
             limit: self.delivery_limit,
         };
-        Ok(consume(channel.rx.clone(), prefetch, move |msg, count, permit| {
-            Box::new(TaskSettle { msg, count, back: back.clone(), _permit: permit })
-        }))
+        Ok(consume(
+            channel.rx.clone(),
+            prefetch,
+            move |msg, count, permit| {
+                Box::new(TaskSettle {
+                    msg,
+                    count,
+                    back: back.clone(),
+                    _permit: permit,
+                })
+            },
+        ))
     }
 
     async fn consume_events(&self) -> Result<DeliveryStream<Event>, QueueError> {
         let tx = self.events.tx.clone();
-        Ok(consume(self.events.rx.clone(), 64, move |event, count, permit| {
-            Box::new(PlainSettle { item: Some((event, count)), tx: tx.clone(), _permit: permit })
-        }))
+        Ok(consume(
+            self.events.rx.clone(),
+            64,
+            move |event, count, permit| {
+                Box::new(PlainSettle {
+                    item: Some((event, count)),
+                    tx: tx.clone(),
+                    _permit: permit,
+                })
+            },
+        ))
     }
 
     async fn consume_dead_letters(&self) -> Result<DeliveryStream<DeadLetter>, QueueError> {
         let tx = self.dead.tx.clone();
-        Ok(consume(self.dead.rx.clone(), 16, move |letter, count, permit| {
-            Box::new(PlainSettle { item: Some((letter, count)), tx: tx.clone(), _permit: permit })
-        }))
+        Ok(consume(
+            self.dead.rx.clone(),
+            16,
+            move |letter, count, permit| {
+                Box::new(PlainSettle {
+                    item: Some((letter, count)),
+                    tx: tx.clone(),
+                    _permit: permit,
+                })
+            },
+        ))
     }
 
     async fn health(&self) -> Result<(), QueueError> {
@@ -135,7 +168,10 @@ struct Requeue {
 
 impl Requeue {
     fn dead_letter(&self, msg: TaskMessage, reason: &str) -> Result<(), QueueError> {
-        let letter = DeadLetter { message: Some(msg), reason: reason.to_string() };
+        let letter = DeadLetter {
+            message: Some(msg),
+            reason: reason.to_string(),
+        };
         self.dead.send((letter, 0)).map_err(|_| QueueError::Closed)
     }
 }
@@ -158,7 +194,10 @@ impl Settle for TaskSettle {
         if next >= self.back.limit {
             return self.back.dead_letter(self.msg, "delivery_limit");
         }
-        self.back.lane.send((self.msg, next)).map_err(|_| QueueError::Closed)
+        self.back
+            .lane
+            .send((self.msg, next))
+            .map_err(|_| QueueError::Closed)
     }
 
     async fn reject(self: Box<Self>) -> Result<(), QueueError> {
@@ -182,7 +221,10 @@ impl<T: Send + Sync + 'static> Settle for PlainSettle<T> {
 
     async fn retry(mut self: Box<Self>) -> Result<(), QueueError> {
         match self.item.take() {
-            Some((body, count)) => self.tx.send((body, count + 1)).map_err(|_| QueueError::Closed),
+            Some((body, count)) => self
+                .tx
+                .send((body, count + 1))
+                .map_err(|_| QueueError::Closed),
             None => Ok(()),
         }
     }

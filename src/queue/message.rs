@@ -35,7 +35,11 @@ pub struct TaskOrder {
 #[serde(tag = "type")]
 pub enum Event {
     #[serde(rename = "task.started.v1")]
-    Started { task_id: TaskId, attempt: u32, at: DateTime<Utc> },
+    Started {
+        task_id: TaskId,
+        attempt: u32,
+        at: DateTime<Utc>,
+    },
     #[serde(rename = "task.completed.v1")]
     Completed {
         task_id: TaskId,

@@ -56,7 +56,11 @@ pub trait Settle: Send + Sync {
 
 impl<T> Delivery<T> {
     pub fn new(body: T, previous_deliveries: u32, settle: Box<dyn Settle>) -> Self {
-        Delivery { body, previous_deliveries, settle }
+        Delivery {
+            body,
+            previous_deliveries,
+            settle,
+        }
     }
 
     pub async fn ack(self) -> Result<(), QueueError> {

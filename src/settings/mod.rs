@@ -98,7 +98,10 @@ pub enum SettingsError {
     #[error("configuration: {0}")]
     Config(#[from] config::ConfigError),
     #[error("admin panel config {path}: {source}")]
-    AdminPanel { path: PathBuf, source: std::io::Error },
+    AdminPanel {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 impl Settings {
@@ -127,8 +130,10 @@ impl Settings {
             return Ok(());
         }
         let path = PathBuf::from(&self.admin_panel.config_php);
-        let text = std::fs::read_to_string(&path)
-            .map_err(|source| SettingsError::AdminPanel { path: path.clone(), source })?;
+        let text = std::fs::read_to_string(&path).map_err(|source| SettingsError::AdminPanel {
+            path: path.clone(),
+            source,
+        })?;
         let defines = read_php_defines(&text);
         if let Some(key) = defines.get("ALIYUN_API_KEY") {
             self.dashscope.api_key = Secret::new(key.clone());

@@ -16,7 +16,10 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<Db, StoreError> 
     } else if url.starts_with("mysql:") || url.starts_with("mariadb:") {
         Db::MySql(open_mysql(url, max_connections).await?)
     } else {
-        return Err(StoreError::Url(format!("unsupported scheme in {}", redact(url))));
+        return Err(StoreError::Url(format!(
+            "unsupported scheme in {}",
+            redact(url)
+        )));
     };
     match &db {
         Db::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
@@ -40,7 +43,10 @@ async fn open_sqlite(url: &str, max: u32) -> Result<sqlx::SqlitePool, StoreError
             std::fs::create_dir_all(parent).map_err(|e| sqlx::Error::Io(e))?;
         }
     }
-    let pool = SqlitePoolOptions::new().max_connections(max.max(1)).connect_with(options).await?;
+    let pool = SqlitePoolOptions::new()
+        .max_connections(max.max(1))
+        .connect_with(options)
+        .await?;
     Ok(pool)
 }
 

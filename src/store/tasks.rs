@@ -11,7 +11,8 @@ use sqlx::sqlite::SqliteQueryResult;
 use super::{on_pool, Db, StoreError};
 use crate::task::{TaskId, TaskStatus, TaskType, UserId};
 
-const COLUMNS: &str = "id, user_id, batch_id, task_type, CAST(task_params AS CHAR) AS task_params, \
+const COLUMNS: &str =
+    "id, user_id, batch_id, task_type, CAST(task_params AS CHAR) AS task_params, \
     original_path, result_url, result_data, task_status, process_status, attempt, created_at, \
     started_at, completed_at, queued_at";
 
@@ -121,7 +122,11 @@ impl Db {
     }
 
     /// A task as its owner sees it; another user's task is `None`, like a missing one.
-    pub async fn task_of(&self, user_id: UserId, id: TaskId) -> Result<Option<TaskRow>, StoreError> {
+    pub async fn task_of(
+        &self,
+        user_id: UserId,
+        id: TaskId,
+    ) -> Result<Option<TaskRow>, StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM aigc_tasks WHERE id = ? AND user_id = ?");
         let row = on_pool!(self, pool => {
             sqlx::query_as::<_, TaskRow>(&sql).bind(id).bind(user_id).fetch_optional(pool).await
@@ -187,7 +192,8 @@ impl Db {
             "SELECT {COLUMNS} FROM aigc_tasks \
              WHERE task_status IN ('pending', 'processing') ORDER BY id"
         );
-        let rows = on_pool!(self, pool => sqlx::query_as::<_, TaskRow>(&sql).fetch_all(pool).await)?;
+        let rows =
+            on_pool!(self, pool => sqlx::query_as::<_, TaskRow>(&sql).fetch_all(pool).await)?;
         Ok(rows)
     }
 

@@ -30,7 +30,11 @@ impl Db {
     }
 
     /// The upload stored as `name`, only when it belongs to `user_id`.
-    pub async fn upload(&self, user_id: UserId, name: &str) -> Result<Option<UploadRow>, StoreError> {
+    pub async fn upload(
+        &self,
+        user_id: UserId,
+        name: &str,
+    ) -> Result<Option<UploadRow>, StoreError> {
         let sql = "SELECT name, user_id, original_name, format, width, height, bytes, created_at \
                    FROM aigc_uploads WHERE name = ? AND user_id = ?";
         let row = on_pool!(self, pool => {

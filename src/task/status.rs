@@ -29,9 +29,14 @@ impl TaskStatus {
     }
 
     pub fn parse(value: &str) -> Option<TaskStatus> {
-        [Self::Pending, Self::Processing, Self::Completed, Self::Failed]
-            .into_iter()
-            .find(|s| s.as_str() == value)
+        [
+            Self::Pending,
+            Self::Processing,
+            Self::Completed,
+            Self::Failed,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == value)
     }
 
     pub fn is_terminal(self) -> bool {

@@ -1,0 +1,140 @@
+//! Files on disk: uploads in `temp/`, outputs in `results/`, both under `storage.root` and
+//! served at `<public_url>/public/...`.
+//!
+//! Stored names are random so that URLs cannot be guessed. Results live in a random folder
+//! per task that keeps the original file's name readable (`results/8f3ac1.../IMG_0012_white.jpg`);
+//! the folder is chosen when the task is created, so a task that runs twice overwrites its
+//! own files instead of leaving copies.
+
+mod names;
+
+use std::path::{Path, PathBuf};
+
+pub use names::{download_name, random_token, result_file_name, sanitize_stem};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("file i/o at {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("not a file of this server: {0}")]
+    ForeignUrl(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Storage {
+    root: PathBuf,
+    public_url: String,
+}
+
+impl Storage {
+    pub fn new(root: impl Into<PathBuf>, public_url: &str) -> Storage {
+        Storage {
+            root: root.into(),
+            public_url: public_url.trim_end_matches('/').to_string(),
+        }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub async fn ensure_folders(&self) -> Result<(), StorageError> {
+        for sub in ["temp", "results"] {
+            let path = self.root.join(sub);
+            tokio::fs::create_dir_all(&path)
+                .await
+                .map_err(|source| StorageError::Io { path, source })?;
+        }
+        Ok(())
+    }
+
+    pub fn temp_url(&self, name: &str) -> String {
+        format!("{}/public/temp/{name}", self.public_url)
+    }
+
+    pub fn result_url(&self, relative: &str) -> String {
+        format!("{}/public/results/{relative}", self.public_url)
+    }
+
+    /// The stored name of an upload from its URL (`.../public/temp/<name>`), if the URL is
+    /// one of ours.
+    pub fn temp_name_of(&self, url: &str) -> Option<String> {
+        let prefix = format!("{}/public/temp/", self.public_url);
+        let name = url.strip_prefix(&prefix)?;
+        names::is_plain_name(name).then(|| name.to_string())
+    }
+
+    /// The path under `results/` of one of our result URLs.
+    pub fn result_relative_of(&self, url: &str) -> Option<String> {
+        let prefix = format!("{}/public/results/", self.public_url);
+        let relative = url.strip_prefix(&prefix)?;
+        let mut parts = relative.split('/');
+        let ok = parts.by_ref().take(2).all(names::is_plain_name) && parts.next().is_none();
+        ok.then(|| relative.to_string())
+    }
+
+    pub fn temp_path(&self, name: &str) -> PathBuf {
+        self.root.join("temp").join(name)
+    }
+
+    pub fn result_path(&self, relative: &str) -> PathBuf {
+        self.root.join("results").join(relative)
+    }
+
+    /// Reads an input given by its public URL; only our own uploads can be read.
+    pub async fn read_upload(&self, url: &str) -> Result<Vec<u8>, StorageError> {
+        let name = self
+            .temp_name_of(url)
+            .ok_or_else(|| StorageError::ForeignUrl(url.into()))?;
+        let path = self.temp_path(&name);
+        tokio::fs::read(&path)
+            .await
+            .map_err(|source| StorageError::Io { path, source })
+    }
+
+    /// Reads a stored result by its public URL.
+    pub async fn read_result(&self, url: &str) -> Result<Vec<u8>, StorageError> {
+        let rel = self
+            .result_relative_of(url)
+            .ok_or_else(|| StorageError::ForeignUrl(url.into()))?;
+        let path = self.result_path(&rel);
+        tokio::fs::read(&path)
+            .await
+            .map_err(|source| StorageError::Io { path, source })
+    }
+
+    pub async fn write_upload(&self, name: &str, bytes: &[u8]) -> Result<String, StorageError> {
+        write_atomic(&self.temp_path(name), bytes).await?;
+        Ok(self.temp_url(name))
+    }
+
+    /// Writes a result as `results/<folder>/<file_name>` and returns its public URL.
+    pub async fn write_result(
+        &self,
+        folder: &str,
+        file_name: &str,
+        bytes: &[u8],
+    ) -> Result<String, StorageError> {
+        let relative = format!("{folder}/{file_name}");
+        write_atomic(&self.result_path(&relative), bytes).await?;
+        Ok(self.result_url(&relative))
+    }
+}
+
+/// Writes through a temporary file and a rename, so a reader (or a crash) never sees half
+/// a file.
+async fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StorageError> {
+    let io = |source| StorageError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    if let Some(parent) = path.parent() {
+        tokio::fs::create_dir_all(parent).await.map_err(io)?;
+    }
+    let partial = path.with_extension(format!("part-{}", random_token(6)));
+    tokio::fs::write(&partial, bytes).await.map_err(io)?;
+    tokio::fs::rename(&partial, path).await.map_err(io)
+}

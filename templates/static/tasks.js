@@ -1,0 +1,75 @@
+// Task page: unfinished tasks refresh themselves; failed ones can be retried.
+(function () {
+  "use strict";
+  var csrf = document.querySelector('meta[name="csrf-token"]').content;
+  var labels = { pending: "排队中", processing: "处理中", completed: "已完成", failed: "失败" };
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text) e.textContent = text;
+    return e;
+  }
+
+  function render(row, task) {
+    row.dataset.status = task.task_status;
+    var status = row.querySelector("td.status");
+    status.textContent = "";
+    status.appendChild(el("span", "badge " + task.task_status, labels[task.task_status] || task.task_status));
+    if (task.error) status.appendChild(el("p", "error", task.error.message));
+    var result = row.querySelector("td.result");
+    result.textContent = "";
+    (task.result_urls || []).forEach(function (url) {
+      var img = el("img", "thumb"); img.src = url; img.alt = "结果"; result.appendChild(img);
+    });
+    var actions = row.querySelector("td.actions");
+    actions.textContent = "";
+    if (task.task_status === "completed") {
+      (task.result_urls || []).forEach(function (_, i) {
+        var a = el("a", "download", i ? "下载 " + (i + 1) : "下载");
+        a.href = "/api/tasks/" + task.task_id + "/result?index=" + i;
+        actions.appendChild(a);
+      });
+    }
+    if (task.task_status === "failed") {
+      var b = el("button", "retry", "重试"); b.type = "button"; b.dataset.retry = task.task_id;
+      actions.appendChild(b);
+    }
+  }
+
+  function updateCount(section) {
+    var rows = section.querySelectorAll("tr[data-task]");
+    var done = section.querySelectorAll('tr[data-status="completed"]').length;
+    section.querySelector(".count").textContent = done + "/" + rows.length;
+  }
+
+  function poll() {
+    document.querySelectorAll("section.batch").forEach(function (section) {
+      var open = section.querySelector('tr[data-status="pending"], tr[data-status="processing"]');
+      if (!open) return;
+      fetch("/api/tasks?limit=200&batch_id=" + encodeURIComponent(section.dataset.batch))
+        .then(function (r) { return r.ok ? r.json() : { tasks: [] }; })
+        .then(function (body) {
+          body.tasks.forEach(function (task) {
+            var row = section.querySelector('tr[data-task="' + task.task_id + '"]');
+            if (row && row.dataset.status !== task.task_status) render(row, task);
+          });
+          updateCount(section);
+        }).catch(function () {});
+    });
+  }
+
+  document.addEventListener("click", function (e) {
+    var id = e.target.dataset && e.target.dataset.retry;
+    if (!id) return;
+    e.target.disabled = true;
+    fetch("/api/tasks/" + id + "/retry", { method: "POST", headers: { "X-CSRF-Token": csrf } })
+      .then(function (r) { return r.json().then(function (b) { return { ok: r.ok, body: b }; }); })
+      .then(function (r) {
+        var row = document.querySelector('tr[data-task="' + id + '"]');
+        if (r.ok) render(row, r.body);
+        else { e.target.disabled = false; alert((r.body.error && r.body.error.message) || "重试失败"); }
+      });
+  });
+  setInterval(poll, 3000);
+})();

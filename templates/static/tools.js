@@ -1,0 +1,148 @@
+// Tool page: per-file uploads with progress and thumbnails, then one batch submission.
+(function () {
+  "use strict";
+  var main = document.querySelector("main.tool");
+  var csrf = document.querySelector('meta[name="csrf-token"]').content;
+  var available = main.dataset.available === "true";
+  var maxFiles = Number(main.dataset.maxFiles);
+  var list = document.getElementById("file-list");
+  var submit = document.getElementById("submit");
+  var formError = document.getElementById("form-error");
+  var uploads = [];      // {url, state} in the order the files were chosen
+  var refs = {};         // option key -> uploaded URL of the second picture
+
+  function refresh() {
+    var busy = uploads.some(function (u) { return u.state === "uploading"; });
+    var ready = uploads.some(function (u) { return u.state === "done"; });
+    submit.disabled = !available || busy || !ready;
+    submit.textContent = busy ? "正在上传…" : "开始处理";
+  }
+
+  function send(file, onProgress) {
+    return new Promise(function (resolve) {
+      var xhr = new XMLHttpRequest();
+      var data = new FormData();
+      data.append("files", file, file.name);
+      xhr.open("POST", "/api/uploads");
+      xhr.setRequestHeader("X-CSRF-Token", csrf);
+      xhr.upload.onprogress = function (e) { if (e.lengthComputable) onProgress(e.loaded / e.total); };
+      xhr.onload = function () {
+        var body = {};
+        try { body = JSON.parse(xhr.responseText); } catch (e) { body = {}; }
+        if (body.files && body.files.length) return resolve({ url: body.files[0].url });
+        var err = (body.errors && body.errors[0]) || body.error || {};
+        resolve({ error: err.message || ("上传失败（HTTP " + xhr.status + "）") });
+      };
+      xhr.onerror = function () { resolve({ error: "网络中断，上传失败" }); };
+      xhr.send(data);
+    });
+  }
+
+  function addFile(file) {
+    var li = document.createElement("li");
+    var img = document.createElement("img");
+    img.src = URL.createObjectURL(file);
+    img.alt = "";
+    var name = document.createElement("span");
+    name.className = "name";
+    name.textContent = file.name;
+    var bar = document.createElement("progress");
+    bar.max = 1; bar.value = 0;
+    var status = document.createElement("span");
+    status.className = "status";
+    li.append(img, name, bar, status);
+    list.appendChild(li);
+    var entry = { state: "uploading" };
+    uploads.push(entry);
+    refresh();
+    send(file, function (p) { bar.value = p; }).then(function (r) {
+      if (r.url) { entry.url = r.url; entry.state = "done"; bar.value = 1; status.textContent = "已上传"; }
+      else { entry.state = "failed"; li.classList.add("failed"); status.textContent = r.error; }
+      refresh();
+    });
+  }
+
+  function addFiles(files) {
+    formError.hidden = true;
+    Array.prototype.forEach.call(files, function (file) {
+      if (uploads.length >= maxFiles) {
+        formError.textContent = "一批最多 " + maxFiles + " 张，" + file.name + " 未加入";
+        formError.hidden = false;
+        return;
+      }
+      addFile(file);
+    });
+  }
+
+  var drop = document.getElementById("drop");
+  document.getElementById("files").addEventListener("change", function (e) { addFiles(e.target.files); e.target.value = ""; });
+  drop.addEventListener("dragover", function (e) { e.preventDefault(); drop.classList.add("over"); });
+  drop.addEventListener("dragleave", function () { drop.classList.remove("over"); });
+  drop.addEventListener("drop", function (e) { e.preventDefault(); drop.classList.remove("over"); addFiles(e.dataTransfer.files); });
+
+  document.querySelectorAll("input[data-ref]").forEach(function (input) {
+    var status = input.parentElement.querySelector(".ref-status");
+    input.addEventListener("change", function () {
+      var file = input.files[0];
+      if (!file) return;
+      delete refs[input.dataset.ref];
+      status.textContent = "上传中…";
+      send(file, function () {}).then(function (r) {
+        if (r.url) { refs[input.dataset.ref] = r.url; status.textContent = "已上传：" + file.name; }
+        else { status.textContent = r.error; }
+      });
+    });
+  });
+
+  var preset = document.getElementById("preset");
+  if (preset) {
+    preset.addEventListener("change", function () {
+      if (preset.value === "custom") return;
+      var size = preset.value.split("x");
+      document.querySelector('[data-opt="width"]').value = size[0];
+      document.querySelector('[data-opt="height"]').value = size[1];
+    });
+  }
+
+  function collectOptions() {
+    var options = {};
+    document.querySelectorAll("#options [data-opt]").forEach(function (el) {
+      var key = el.dataset.opt;
+      var kind = el.dataset.kind;
+      if (kind === "bool") options[key] = el.checked;
+      else if (kind === "list") {
+        options[key] = Array.prototype.map.call(el.querySelectorAll("input:checked"), function (c) { return c.value; });
+      } else if (el.value !== "") options[key] = kind === "number" ? Number(el.value) : el.value;
+    });
+    Object.keys(refs).forEach(function (key) { options[key] = refs[key]; });
+    if (main.dataset.tool === "watermark") {
+      if (options.kind === "image") { delete options.text; delete options.color; }
+      else delete options.image;
+    }
+    if (main.dataset.tool === "crop_white_bg" && options.preset === "none") delete options.preset;
+    return options;
+  }
+
+  document.getElementById("options").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var images = uploads.filter(function (u) { return u.state === "done"; }).map(function (u) { return u.url; });
+    submit.disabled = true;
+    fetch("/api/tasks", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+      body: JSON.stringify({ task_type: main.dataset.tool, images: images, options: collectOptions() })
+    }).then(function (res) {
+      return res.json().then(function (body) { return { ok: res.ok, body: body }; });
+    }).then(function (r) {
+      if (r.ok) { window.location = "/aigc/tasks?batch_id=" + encodeURIComponent(r.body.batch_id); return; }
+      formError.textContent = (r.body.error && r.body.error.message) || "提交失败";
+      formError.hidden = false;
+      refresh();
+    }).catch(function () {
+      formError.textContent = "网络中断，提交失败，请重试";
+      formError.hidden = false;
+      refresh();
+    });
+  });
+  refresh();
+})();

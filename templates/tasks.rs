@@ -1,0 +1,83 @@
+use maud::{html, Markup, PreEscaped};
+
+use super::page;
+
+const SCRIPT: &str = include_str!("static/tasks.js");
+
+/// One task row as the page shows it.
+pub struct TaskView {
+    pub id: i64,
+    pub status: String,
+    pub status_label: String,
+    pub original_name: String,
+    pub input_url: Option<String>,
+    pub result_urls: Vec<String>,
+    pub error: Option<String>,
+}
+
+pub struct BatchView {
+    pub batch_id: String,
+    pub tool_label: String,
+    pub created: String,
+    pub tasks: Vec<TaskView>,
+}
+
+pub fn tasks_page(csrf: &str, batches: &[BatchView], next_before: Option<i64>) -> Markup {
+    let body = html! {
+        main.tasks {
+            h1 { "我的任务" }
+            @if batches.is_empty() {
+                p.empty { "还没有任务。" a href="/aigc" { "去上传图片" } }
+            }
+            @for batch in batches { (batch_section(batch)) }
+            @if let Some(before) = next_before {
+                p.more { a href={ "/aigc/tasks?before=" (before) } { "更早的任务 →" } }
+            }
+        }
+        script { (PreEscaped(SCRIPT)) }
+    };
+    page("我的任务", Some(csrf), body)
+}
+
+fn batch_section(batch: &BatchView) -> Markup {
+    let done = batch.tasks.iter().filter(|t| t.status == "completed").count();
+    html! {
+        section.batch data-batch=(batch.batch_id) {
+            header {
+                h2 { (batch.tool_label) }
+                span.meta { (batch.created) " · " span.count { (done) "/" (batch.tasks.len()) } " 已完成" }
+                a.zip href={ "/api/batches/" (batch.batch_id) "/zip" } { "下载整批 ZIP" }
+            }
+            table {
+                thead { tr { th { "原图" } th { "结果" } th { "文件" } th { "状态" } th { "操作" } } }
+                tbody { @for task in &batch.tasks { (task_row(task)) } }
+            }
+        }
+    }
+}
+
+fn task_row(task: &TaskView) -> Markup {
+    html! {
+        tr data-task=(task.id) data-status=(task.status) {
+            td { @if let Some(url) = &task.input_url { img.thumb src=(url) alt="原图" loading="lazy"; } }
+            td.result {
+                @for url in &task.result_urls { img.thumb src=(url) alt="结果" loading="lazy"; }
+            }
+            td.name { (task.original_name) }
+            td.status {
+                span class={ "badge " (task.status) } { (task.status_label) }
+                @if let Some(error) = &task.error { p.error { (error) } }
+            }
+            td.actions {
+                @if task.status == "completed" {
+                    @for (i, _) in task.result_urls.iter().enumerate() {
+                        a.download href={ "/api/tasks/" (task.id) "/result?index=" (i) } { "下载" @if i > 0 { " " (i + 1) } }
+                    }
+                }
+                @if task.status == "failed" {
+                    button.retry type="button" data-retry=(task.id) { "重试" }
+                }
+            }
+        }
+    }
+}
