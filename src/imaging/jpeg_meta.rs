@@ -1,0 +1,127 @@
+//! Reads what we need from a JPEG's header segments without decoding any pixels: size, number
+//! of colour components, EXIF orientation, the embedded ICC profile and the Adobe marker.
+//!
+//! libjpeg-turbo's header reader gives the size but not the orientation or the profile, and the
+//! walk over the segments is short, so it is done here once for every JPEG.
+
+use image::metadata::Orientation;
+
+use super::ImagingError;
+
+/// What the header of a JPEG says.
+#[derive(Debug, Clone)]
+pub(crate) struct JpegInfo {
+    /// Stored size, before any EXIF rotation.
+    pub width: u32,
+    pub height: u32,
+    /// 1 = grayscale, 3 = YCbCr/RGB, 4 = CMYK/YCCK.
+    pub components: u8,
+    pub orientation: Orientation,
+    pub icc: Option<Vec<u8>>,
+    /// An Adobe APP14 segment is present. Adobe software writes CMYK inverted (255 = no ink),
+    /// and in practice every CMYK JPEG carries this marker.
+    pub adobe: bool,
+}
+
+const SOS: u8 = 0xDA;
+const EOI: u8 = 0xD9;
+
+/// Walks the segments from SOI to the first scan.
+pub(crate) fn read_jpeg_info(bytes: &[u8]) -> Result<JpegInfo, ImagingError> {
+    let mut info = JpegInfo {
+        width: 0,
+        height: 0,
+        components: 0,
+        orientation: Orientation::NoTransforms,
+        icc: None,
+        adobe: false,
+    };
+    let mut icc_chunks: Vec<(u8, Vec<u8>)> = Vec::new();
+    let mut pos = 2;
+
+    loop {
+        let (marker, body) = next_segment(bytes, &mut pos)?;
+        match marker {
+            SOS | EOI => break,
+            0xC0..=0xCF if !matches!(marker, 0xC4 | 0xC8 | 0xCC) => read_sof(body, &mut info)?,
+            0xE1 if body.starts_with(b"Exif\0\0") => {
+                if let Some(o) = Orientation::from_exif_chunk(&body[6..]) {
+                    info.orientation = o;
+                }
+            }
+            0xE2 if body.starts_with(b"ICC_PROFILE\0") && body.len() > 14 => {
+                icc_chunks.push((body[12], body[14..].to_vec()));
+            }
+            0xEE if body.starts_with(b"Adobe") => info.adobe = true,
+            _ => {}
+        }
+    }
+
+    if info.width == 0 || info.height == 0 {
+        return Err(ImagingError::DamagedImage(
+            "JPEG without a frame header".into(),
+        ));
+    }
+    info.icc = join_icc_chunks(icc_chunks);
+    Ok(info)
+}
+
+/// Returns the next marker and its body, moving `pos` past it. Fill bytes and markers without
+/// a body (TEM, RSTn) are skipped.
+fn next_segment<'a>(b: &'a [u8], pos: &mut usize) -> Result<(u8, &'a [u8]), ImagingError> {
+    let truncated = || ImagingError::DamagedImage("JPEG header is truncated".into());
+    let marker = loop {
+        if *pos + 2 > b.len() {
+            return Err(truncated());
+        }
+        if b[*pos] != 0xFF {
+            return Err(ImagingError::DamagedImage(
+                "JPEG header is malformed".into(),
+            ));
+        }
+        let marker = b[*pos + 1];
+        if marker == 0xFF {
+            *pos += 1;
+            continue;
+        }
+        *pos += 2;
+        if !matches!(marker, 0x01 | 0xD0..=0xD7) {
+            break marker;
+        }
+    };
+    if marker == EOI {
+        return Ok((marker, &[]));
+    }
+
+    if *pos + 2 > b.len() {
+        return Err(truncated());
+    }
+    let len = usize::from(u16::from_be_bytes([b[*pos], b[*pos + 1]]));
+    if len < 2 || *pos + len > b.len() {
+        return Err(truncated());
+    }
+    let body = &b[*pos + 2..*pos + len];
+    *pos += len;
+    Ok((marker, body))
+}
+
+fn read_sof(body: &[u8], info: &mut JpegInfo) -> Result<(), ImagingError> {
+    if body.len() < 6 {
+        return Err(ImagingError::DamagedImage(
+            "JPEG frame header is too short".into(),
+        ));
+    }
+    info.height = u32::from(u16::from_be_bytes([body[1], body[2]]));
+    info.width = u32::from(u16::from_be_bytes([body[3], body[4]]));
+    info.components = body[5];
+    Ok(())
+}
+
+/// ICC profiles longer than one segment are split into numbered chunks.
+fn join_icc_chunks(mut chunks: Vec<(u8, Vec<u8>)>) -> Option<Vec<u8>> {
+    if chunks.is_empty() {
+        return None;
+    }
+    chunks.sort_by_key(|(seq, _)| *seq);
+    Some(chunks.into_iter().flat_map(|(_, data)| data).collect())
+}
