@@ -49,9 +49,9 @@ async fn main() -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings).await,
         Command::Migrate => migrate(&settings).await,
-        Command::User { action: UserAction::Add { name, password } } => {
-            add_user(&settings, &name, &password).await
-        }
+        Command::User {
+            action: UserAction::Add { name, password },
+        } => add_user(&settings, &name, &password).await,
     }
 }
 

@@ -53,6 +53,8 @@ fn lanes(flag: &[String], settings: &Settings) -> anyhow::Result<Vec<Lane>> {
         return Ok(settings.worker.lanes.clone());
     }
     flag.iter()
-        .map(|name| Lane::parse(name.trim()).with_context(|| format!("unknown lane `{name}` (ai, local)")))
+        .map(|name| {
+            Lane::parse(name.trim()).with_context(|| format!("unknown lane `{name}` (ai, local)"))
+        })
         .collect()
 }

@@ -37,10 +37,14 @@ pub fn storage(settings: &Settings) -> Storage {
 }
 
 pub fn job_context(settings: &Settings) -> JobContext {
-    let font = Some(settings.watermark.font.trim()).filter(|f| !f.is_empty()).map(PathBuf::from);
+    let font = Some(settings.watermark.font.trim())
+        .filter(|f| !f.is_empty())
+        .map(PathBuf::from);
     JobContext {
         storage: storage(settings),
-        limits: Limits { max_pixels: settings.limits.image_pixels },
+        limits: Limits {
+            max_pixels: settings.limits.image_pixels,
+        },
         fonts: Arc::new(FontSource::new(font)),
         pool: ImagingPool::with_available_cores(),
     }
@@ -89,11 +93,16 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         let settings = Arc::new(settings);
         let storage = storage(&settings);
-        storage.ensure_folders().await.context("creating storage folders")?;
+        storage
+            .ensure_folders()
+            .await
+            .context("creating storage folders")?;
         let db = crate::store::connect(&settings.database.url, settings.database.max_connections)
             .await
             .context("opening the database (database.url)")?;
-        crate::auth::bootstrap_admin(&db).await.context("creating the first user")?;
+        crate::auth::bootstrap_admin(&db)
+            .await
+            .context("creating the first user")?;
         let broker = open_broker(&settings).await?;
         let submitter = Submitter::new(
             db.clone(),
@@ -101,7 +110,13 @@ impl Application {
             storage.clone(),
             settings.limits.files_per_batch,
         );
-        let state = AppState { settings, db, broker, storage, submitter };
+        let state = AppState {
+            settings,
+            db,
+            broker,
+            storage,
+            submitter,
+        };
         let listener = TcpListener::bind(&state.settings.server.bind)
             .await
             .with_context(|| format!("listening on {}", state.settings.server.bind))?;
@@ -119,18 +134,31 @@ impl Application {
         let state = self.state.clone();
         let token = self.shutdown.clone();
         let (db, broker) = (state.db.clone(), state.broker.clone());
-        self.background.spawn(log_err("recorder", recorder::run(db, broker, token.clone())));
+        self.background.spawn(log_err(
+            "recorder",
+            recorder::run(db, broker, token.clone()),
+        ));
         let sweeper = Sweeper {
             db: state.db.clone(),
             broker: state.broker.clone(),
             submitter: state.submitter.clone(),
             republish_after: Duration::from_secs(state.settings.queue.republish_after_secs),
         };
-        self.background.spawn(sweeper.clone().republish_loop(token.clone()));
-        self.background.spawn(log_err("dead letters", sweeper.dead_letter_loop(token.clone())));
+        self.background
+            .spawn(sweeper.clone().republish_loop(token.clone()));
+        self.background.spawn(log_err(
+            "dead letters",
+            sweeper.dead_letter_loop(token.clone()),
+        ));
         if !state.settings.is_distributed() {
             let lanes = state.settings.worker.lanes.clone();
-            spawn_lanes(&state.settings, state.broker.clone(), &lanes, &token, &mut self.background);
+            spawn_lanes(
+                &state.settings,
+                state.broker.clone(),
+                &lanes,
+                &token,
+                &mut self.background,
+            );
         }
         if state.broker.is_volatile() {
             recorder::refill(&state.db, &state.submitter).await?;
@@ -143,7 +171,10 @@ impl Application {
     }
 
     /// Serves until `stop` resolves, then stops the background tasks.
-    pub async fn run_until(self, stop: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn run_until(
+        self,
+        stop: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         let router = web::router(self.state.clone());
         let shutdown = self.shutdown.clone();
         axum::serve(self.listener, router)
@@ -161,7 +192,10 @@ impl Application {
     }
 }
 
-async fn log_err<E: std::fmt::Display>(what: &'static str, fut: impl std::future::Future<Output = Result<(), E>>) {
+async fn log_err<E: std::fmt::Display>(
+    what: &'static str,
+    fut: impl std::future::Future<Output = Result<(), E>>,
+) {
     if let Err(err) = fut.await {
         tracing::error!(error = %err, "{what} stopped");
     }

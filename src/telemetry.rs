@@ -8,7 +8,11 @@ pub fn init() {
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,lapin=warn,hyper=warn,tower_http=info"));
     let json = std::env::var("AIGC_LOG_FORMAT").is_ok_and(|v| v == "json");
     let builder = fmt().with_env_filter(filter).with_target(false);
-    let result = if json { builder.json().try_init() } else { builder.try_init() };
+    let result = if json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
     // A second init (tests build several apps in one process) keeps the first subscriber.
     let _ = result;
 }

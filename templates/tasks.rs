@@ -40,7 +40,11 @@ pub fn tasks_page(csrf: &str, batches: &[BatchView], next_before: Option<i64>) -
 }
 
 fn batch_section(batch: &BatchView) -> Markup {
-    let done = batch.tasks.iter().filter(|t| t.status == "completed").count();
+    let done = batch
+        .tasks
+        .iter()
+        .filter(|t| t.status == "completed")
+        .count();
     html! {
         section.batch data-batch=(batch.batch_id) {
             header {

@@ -19,7 +19,11 @@ pub enum AuthError {
 }
 
 /// The user id when the name and password match. Runs bcrypt off the async threads.
-pub async fn verify_login(db: &Db, username: &str, password: &str) -> Result<Option<UserId>, StoreError> {
+pub async fn verify_login(
+    db: &Db,
+    username: &str,
+    password: &str,
+) -> Result<Option<UserId>, StoreError> {
     let Some(user) = db.user_by_name(username.trim()).await? else {
         return Ok(None);
     };

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-pub use submit::{SubmitError, Submission, SubmittedBatch};
+pub use submit::{Submission, SubmitError, SubmittedBatch};
 
 use crate::queue::{Broker, QueueError, TaskMessage, TaskOrder};
 use crate::storage::Storage;
@@ -26,7 +26,12 @@ pub struct Submitter {
 
 impl Submitter {
     pub fn new(db: Db, broker: Arc<dyn Broker>, storage: Storage, files_per_batch: usize) -> Self {
-        Submitter { db, broker, storage, files_per_batch }
+        Submitter {
+            db,
+            broker,
+            storage,
+            files_per_batch,
+        }
     }
 
     /// Publishes the current attempt of a stored task and records the broker's confirm.
@@ -34,7 +39,11 @@ impl Submitter {
         let message = message_of(row).ok_or(PublishError::Unreadable(row.id))?;
         self.broker.publish_task(&message).await?;
         self.db.mark_queued(row.id, message.order().attempt).await?;
-        tracing::debug!(task_id = row.id, attempt = message.order().attempt, "task queued");
+        tracing::debug!(
+            task_id = row.id,
+            attempt = message.order().attempt,
+            "task queued"
+        );
         Ok(())
     }
 
@@ -43,13 +52,15 @@ impl Submitter {
         if self.db.reset_for_retry(user_id, id).await?.is_none() {
             return Ok(None);
         }
-        let Some(row) = self.db.task(id).await? else { return Ok(None) };
+        let Some(row) = self.db.task(id).await? else {
+            return Ok(None);
+        };
         if let Err(err) = self.publish(&row).await {
             // The row is pending without queued_at: the sweeper will publish it.
             tracing::warn!(task_id = id, error = %err, "retry publish failed; sweeper will resend");
         }
         tracing::info!(task_id = id, attempt = row.attempt, "task retried by user");
-        Ok(self.db.task(id).await?)
+        self.db.task(id).await
     }
 }
 

@@ -24,24 +24,44 @@ pub struct SubmittedBatch {
 pub enum SubmitError {
     /// Refused input: `field` names what was wrong, `message` says it in Chinese.
     #[error("{field}: {message}")]
-    Invalid { code: &'static str, field: String, message: String },
+    Invalid {
+        code: &'static str,
+        field: String,
+        message: String,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
 impl From<OptionError> for SubmitError {
     fn from(err: OptionError) -> Self {
-        SubmitError::Invalid { code: "invalid_option", field: err.field, message: err.message }
+        SubmitError::Invalid {
+            code: "invalid_option",
+            field: err.field,
+            message: err.message,
+        }
     }
 }
 
-fn invalid(code: &'static str, field: impl Into<String>, message: impl Into<String>) -> SubmitError {
-    SubmitError::Invalid { code, field: field.into(), message: message.into() }
+fn invalid(
+    code: &'static str,
+    field: impl Into<String>,
+    message: impl Into<String>,
+) -> SubmitError {
+    SubmitError::Invalid {
+        code,
+        field: field.into(),
+        message: message.into(),
+    }
 }
 
 impl Submitter {
     /// Checks a submission, stores one task per image and queues them.
-    pub async fn submit(&self, user_id: UserId, sub: Submission) -> Result<SubmittedBatch, SubmitError> {
+    pub async fn submit(
+        &self,
+        user_id: UserId,
+        sub: Submission,
+    ) -> Result<SubmittedBatch, SubmitError> {
         let task_type = TaskType::parse(&sub.task_type)
             .ok_or_else(|| invalid("unknown_task_type", "task_type", "不支持的工具类型"))?;
         let options = ToolOptions::parse(task_type, &sub.options)?;
@@ -71,7 +91,10 @@ impl Submitter {
             return Err(invalid("no_images", "images", "请至少选择一张图片"));
         }
         if count > self.files_per_batch {
-            let msg = format!("一批最多 {} 张图片，本次提交了 {count} 张", self.files_per_batch);
+            let msg = format!(
+                "一批最多 {} 张图片，本次提交了 {count} 张",
+                self.files_per_batch
+            );
             return Err(invalid("too_many_images", "images", msg));
         }
         Ok(())
@@ -91,7 +114,12 @@ impl Submitter {
         Ok(found)
     }
 
-    async fn own_upload(&self, user_id: UserId, url: &str, field: &str) -> Result<UploadRow, SubmitError> {
+    async fn own_upload(
+        &self,
+        user_id: UserId,
+        url: &str,
+        field: &str,
+    ) -> Result<UploadRow, SubmitError> {
         let missing = || invalid("unknown_image", field, "图片不存在或已过期，请重新上传");
         let name = self.storage.temp_name_of(url).ok_or_else(missing)?;
         self.db.upload(user_id, &name).await?.ok_or_else(missing)
@@ -102,7 +130,9 @@ impl Submitter {
         user_id: UserId,
         options: &ToolOptions,
     ) -> Result<Option<(String, UploadRow)>, SubmitError> {
-        let Some(url) = options.ref_image() else { return Ok(None) };
+        let Some(url) = options.ref_image() else {
+            return Ok(None);
+        };
         let field = match options {
             ToolOptions::Watermark(_) => "options.image",
             _ => "options.face_image",

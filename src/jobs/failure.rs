@@ -31,11 +31,21 @@ pub struct JobError {
 
 impl JobError {
     pub fn final_error(code: &str, message: impl Into<String>) -> JobError {
-        JobError { class: FailClass::Final, code: code.into(), message: message.into(), data: json!({}) }
+        JobError {
+            class: FailClass::Final,
+            code: code.into(),
+            message: message.into(),
+            data: json!({}),
+        }
     }
 
     pub fn retry(code: &str, message: impl Into<String>) -> JobError {
-        JobError { class: FailClass::Retry, code: code.into(), message: message.into(), data: json!({}) }
+        JobError {
+            class: FailClass::Retry,
+            code: code.into(),
+            message: message.into(),
+            data: json!({}),
+        }
     }
 }
 

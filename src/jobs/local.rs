@@ -3,19 +3,28 @@
 use serde_json::{json, Value};
 
 use super::{param, JobContext, JobError, JobOutput};
-use crate::imaging::{self, Encoded, FitMode, ResizeSpec, WatermarkMark, WatermarkPosition, WatermarkSpec};
+use crate::imaging::{
+    self, Encoded, FitMode, ResizeSpec, WatermarkMark, WatermarkPosition, WatermarkSpec,
+};
 use crate::queue::TaskOrder;
 use crate::storage::result_file_name;
 use crate::task::TaskType;
-use crate::tools::{FitChoice, FormatChoice, Position, ResizeOptions, WatermarkKind, WatermarkOptions};
+use crate::tools::{
+    FitChoice, FormatChoice, Position, ResizeOptions, WatermarkKind, WatermarkOptions,
+};
 
 pub async fn run(ctx: &JobContext, order: &TaskOrder) -> Result<JobOutput, JobError> {
     let input_url = param(order, "image").ok_or_else(|| bad_params("image"))?;
     let input = ctx.storage.read_upload(input_url).await?;
-    let options = order.task_params.get("options").cloned().unwrap_or(Value::Null);
+    let options = order
+        .task_params
+        .get("options")
+        .cloned()
+        .unwrap_or(Value::Null);
     let (encoded, suffix) = match order.task_type {
         TaskType::Resize => {
-            let opts: ResizeOptions = serde_json::from_value(options).map_err(|_| bad_params("options"))?;
+            let opts: ResizeOptions =
+                serde_json::from_value(options).map_err(|_| bad_params("options"))?;
             let suffix = format!("{}x{}", opts.width, opts.height);
             (resize(ctx, input, &opts).await?, suffix)
         }
@@ -24,7 +33,12 @@ pub async fn run(ctx: &JobContext, order: &TaskOrder) -> Result<JobOutput, JobEr
                 serde_json::from_value(options).map_err(|_| bad_params("options"))?;
             (watermark(ctx, order, input, &opts).await?, "wm".to_string())
         }
-        other => return Err(JobError::final_error("wrong_lane", format!("{other} 不是本地工具"))),
+        other => {
+            return Err(JobError::final_error(
+                "wrong_lane",
+                format!("{other} 不是本地工具"),
+            ))
+        }
     };
     store(ctx, order, &encoded, &suffix).await
 }
@@ -33,7 +47,11 @@ fn bad_params(field: &str) -> JobError {
     JobError::final_error("bad_task_params", format!("任务参数缺少或有误：{field}"))
 }
 
-async fn resize(ctx: &JobContext, input: Vec<u8>, opts: &ResizeOptions) -> Result<Encoded, JobError> {
+async fn resize(
+    ctx: &JobContext,
+    input: Vec<u8>,
+    opts: &ResizeOptions,
+) -> Result<Encoded, JobError> {
     let spec = ResizeSpec {
         width: opts.width,
         height: opts.height,
@@ -51,7 +69,10 @@ async fn resize(ctx: &JobContext, input: Vec<u8>, opts: &ResizeOptions) -> Resul
         background: opts.background,
     };
     let limits = ctx.limits;
-    Ok(ctx.pool.run(move || imaging::resize(&input, &spec, &limits)).await?)
+    Ok(ctx
+        .pool
+        .run(move || imaging::resize(&input, &spec, &limits))
+        .await?)
 }
 
 async fn watermark(
@@ -62,12 +83,17 @@ async fn watermark(
 ) -> Result<Encoded, JobError> {
     let mark = match opts.kind {
         WatermarkKind::Text => WatermarkMark::Text {
-            text: opts.text.clone().ok_or_else(|| bad_params("options.text"))?,
+            text: opts
+                .text
+                .clone()
+                .ok_or_else(|| bad_params("options.text"))?,
             color: opts.color,
         },
         WatermarkKind::Image => {
             let url = param(order, "ref_image").ok_or_else(|| bad_params("ref_image"))?;
-            WatermarkMark::Image { png_bytes: ctx.storage.read_upload(url).await? }
+            WatermarkMark::Image {
+                png_bytes: ctx.storage.read_upload(url).await?,
+            }
         }
     };
     let spec = WatermarkSpec {
@@ -78,7 +104,10 @@ async fn watermark(
         margin: opts.margin as f32,
     };
     let (limits, fonts) = (ctx.limits, ctx.fonts.clone());
-    Ok(ctx.pool.run(move || imaging::watermark(&input, &spec, &fonts, &limits)).await?)
+    Ok(ctx
+        .pool
+        .run(move || imaging::watermark(&input, &spec, &fonts, &limits))
+        .await?)
 }
 
 fn position(position: Position) -> WatermarkPosition {
@@ -101,7 +130,10 @@ async fn store(
     let folder = param(order, "result_dir").ok_or_else(|| bad_params("result_dir"))?;
     let original = param(order, "original_name").unwrap_or("image");
     let name = result_file_name(original, suffix, None, encoded.format.extension());
-    let url = ctx.storage.write_result(folder, &name, &encoded.bytes).await?;
+    let url = ctx
+        .storage
+        .write_result(folder, &name, &encoded.bytes)
+        .await?;
     let data = json!({
         "result_urls": [url],
         "outputs": [{
@@ -110,5 +142,8 @@ async fn store(
             "upscaled": encoded.upscaled,
         }],
     });
-    Ok(JobOutput { result_urls: vec![url], data })
+    Ok(JobOutput {
+        result_urls: vec![url],
+        data,
+    })
 }

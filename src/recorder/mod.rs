@@ -17,7 +17,11 @@ use crate::store::{Db, StoreError};
 
 /// Applies events until `shutdown`. An event is acknowledged once its update is committed;
 /// when the database is unreachable it goes back to the queue and is tried again.
-pub async fn run(db: Db, broker: std::sync::Arc<dyn Broker>, shutdown: CancellationToken) -> Result<(), QueueError> {
+pub async fn run(
+    db: Db,
+    broker: std::sync::Arc<dyn Broker>,
+    shutdown: CancellationToken,
+) -> Result<(), QueueError> {
     let mut events = broker.consume_events().await?;
     tracing::info!("recorder started");
     loop {
@@ -49,20 +53,45 @@ pub async fn run(db: Db, broker: std::sync::Arc<dyn Broker>, shutdown: Cancellat
 /// task change nothing, which makes redelivered and late events harmless.
 pub async fn apply(db: &Db, event: &Event) -> Result<(), StoreError> {
     let changed = match event {
-        Event::Started { task_id, attempt, at } => db.record_started(*task_id, *attempt, *at).await?,
-        Event::Completed { task_id, attempt, at, result_url, result_urls, result_data } => {
+        Event::Started {
+            task_id,
+            attempt,
+            at,
+        } => db.record_started(*task_id, *attempt, *at).await?,
+        Event::Completed {
+            task_id,
+            attempt,
+            at,
+            result_url,
+            result_urls,
+            result_data,
+        } => {
             let data = with_urls(result_data, result_urls);
-            db.record_completed(*task_id, *attempt, *at, result_url, &data).await?
+            db.record_completed(*task_id, *attempt, *at, result_url, &data)
+                .await?
         }
-        Event::Failed { task_id, attempt, at, code, message, result_data } => {
+        Event::Failed {
+            task_id,
+            attempt,
+            at,
+            code,
+            message,
+            result_data,
+        } => {
             let mut data = result_data.clone();
             if data.get("error").is_none() {
                 data = with_key(data, "error", json!({"code": code, "message": message}));
             }
-            db.record_failed(*task_id, Some(*attempt), *at, &data).await?
+            db.record_failed(*task_id, Some(*attempt), *at, &data)
+                .await?
         }
     };
-    tracing::debug!(task_id = event.task_id(), attempt = event.attempt(), changed, "event applied");
+    tracing::debug!(
+        task_id = event.task_id(),
+        attempt = event.attempt(),
+        changed,
+        "event applied"
+    );
     Ok(())
 }
 

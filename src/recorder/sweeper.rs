@@ -22,7 +22,8 @@ pub struct Sweeper {
 impl Sweeper {
     /// Republishes unconfirmed tasks every few seconds until `shutdown`.
     pub async fn republish_loop(self, shutdown: CancellationToken) {
-        let period = (self.republish_after / 3).clamp(Duration::from_secs(1), Duration::from_secs(30));
+        let period =
+            (self.republish_after / 3).clamp(Duration::from_secs(1), Duration::from_secs(30));
         loop {
             tokio::select! {
                 _ = shutdown.cancelled() => return,
@@ -35,7 +36,8 @@ impl Sweeper {
     }
 
     pub async fn republish_once(&self) -> Result<usize, StoreError> {
-        let cutoff = Utc::now() - chrono::Duration::from_std(self.republish_after).unwrap_or_default();
+        let cutoff =
+            Utc::now() - chrono::Duration::from_std(self.republish_after).unwrap_or_default();
         let rows = self.db.unqueued_tasks(cutoff).await?;
         let mut sent = 0;
         for row in &rows {
@@ -89,7 +91,10 @@ impl Sweeper {
         };
         let data = json!({"error": {"code": "dead_lettered", "message": text},
                           "dead_letter_reason": letter.reason, "attempt": order.attempt});
-        let changed = self.db.record_failed(order.task_id, Some(order.attempt), Utc::now(), &data).await?;
+        let changed = self
+            .db
+            .record_failed(order.task_id, Some(order.attempt), Utc::now(), &data)
+            .await?;
         tracing::warn!(task_id = order.task_id, reason = %letter.reason, changed, "task dead-lettered");
         Ok(())
     }
@@ -104,7 +109,10 @@ pub async fn refill(db: &Db, submitter: &Submitter) -> Result<usize, StoreError>
         }
     }
     if !rows.is_empty() {
-        tracing::info!(tasks = rows.len(), "queued unfinished tasks again after start");
+        tracing::info!(
+            tasks = rows.len(),
+            "queued unfinished tasks again after start"
+        );
     }
     Ok(rows.len())
 }

@@ -40,7 +40,7 @@ async fn open_sqlite(url: &str, max: u32) -> Result<sqlx::SqlitePool, StoreError
         .busy_timeout(Duration::from_secs(10));
     if let Some(parent) = options.get_filename().parent() {
         if !parent.as_os_str().is_empty() {
-            std::fs::create_dir_all(parent).map_err(|e| sqlx::Error::Io(e))?;
+            std::fs::create_dir_all(parent).map_err(sqlx::Error::Io)?;
         }
     }
     let pool = SqlitePoolOptions::new()

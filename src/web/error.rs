@@ -17,7 +17,11 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError { status, code, message: message.into() }
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+        }
     }
 
     pub fn unauthorized() -> ApiError {
@@ -25,7 +29,11 @@ impl ApiError {
     }
 
     pub fn csrf() -> ApiError {
-        Self::new(StatusCode::FORBIDDEN, "csrf_token_invalid", "页面已过期，请刷新后重试")
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "csrf_token_invalid",
+            "页面已过期，请刷新后重试",
+        )
     }
 
     pub fn not_found(what: &str) -> ApiError {
@@ -43,12 +51,20 @@ impl ApiError {
     /// A failure of ours; the cause is logged here and the user sees a generic message.
     pub fn internal(cause: &dyn std::fmt::Display) -> ApiError {
         tracing::error!(error = %cause, "request failed");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "服务器内部错误，请稍后重试")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "服务器内部错误，请稍后重试",
+        )
     }
 
     pub fn unavailable(cause: &dyn std::fmt::Display) -> ApiError {
         tracing::error!(error = %cause, "dependency unavailable");
-        Self::new(StatusCode::SERVICE_UNAVAILABLE, "service_unavailable", "服务暂时不可用，请稍后重试")
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "service_unavailable",
+            "服务暂时不可用，请稍后重试",
+        )
     }
 }
 

@@ -13,7 +13,10 @@ use crate::storage::Storage;
 pub fn router(storage: &Storage) -> Router<AppState> {
     Router::new()
         .nest_service("/public/temp", ServeDir::new(storage.root().join("temp")))
-        .nest_service("/public/results", ServeDir::new(storage.root().join("results")))
+        .nest_service(
+            "/public/results",
+            ServeDir::new(storage.root().join("results")),
+        )
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),

@@ -47,7 +47,11 @@ struct LoginForm {
     password: String,
 }
 
-async fn login_submit(State(state): State<AppState>, jar: CookieJar, Form(form): Form<LoginForm>) -> Response {
+async fn login_submit(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    Form(form): Form<LoginForm>,
+) -> Response {
     let found = crate::auth::verify_login(&state.db, &form.username, &form.password).await;
     match found {
         Ok(Some(user_id)) => match session::start(&state, user_id).await {
@@ -67,7 +71,11 @@ struct LogoutForm {
     csrf_token: String,
 }
 
-async fn logout(State(state): State<AppState>, jar: CookieJar, Form(form): Form<LogoutForm>) -> Response {
+async fn logout(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    Form(form): Form<LogoutForm>,
+) -> Response {
     let user = match page_user(&state, &jar).await {
         Ok(user) => user,
         Err(redirect) => return redirect,
@@ -86,12 +94,20 @@ struct ToolQuery {
     tool: Option<String>,
 }
 
-async fn tool_page(State(state): State<AppState>, jar: CookieJar, Query(q): Query<ToolQuery>) -> Response {
+async fn tool_page(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    Query(q): Query<ToolQuery>,
+) -> Response {
     let user = match page_user(&state, &jar).await {
         Ok(user) => user,
         Err(redirect) => return redirect,
     };
-    let tool = q.tool.as_deref().and_then(TaskType::parse).unwrap_or(TaskType::Resize);
+    let tool = q
+        .tool
+        .as_deref()
+        .and_then(TaskType::parse)
+        .unwrap_or(TaskType::Resize);
     let available = crate::jobs::is_available(tool);
     let max = state.settings.limits.files_per_batch;
     templates::tool_page(&user.csrf_token, tool, available, max).into_response()
@@ -103,7 +119,11 @@ struct TasksQuery {
     before: Option<i64>,
 }
 
-async fn tasks_page(State(state): State<AppState>, jar: CookieJar, Query(q): Query<TasksQuery>) -> Response {
+async fn tasks_page(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    Query(q): Query<TasksQuery>,
+) -> Response {
     let user = match page_user(&state, &jar).await {
         Ok(user) => user,
         Err(redirect) => return redirect,
@@ -118,7 +138,9 @@ async fn tasks_page(State(state): State<AppState>, jar: CookieJar, Query(q): Que
         Ok(rows) => rows,
         Err(err) => return ApiError::from(err).into_response(),
     };
-    let next_before = (rows.len() == filter.limit as usize).then(|| rows.last().map(|r| r.id)).flatten();
+    let next_before = (rows.len() == filter.limit as usize)
+        .then(|| rows.last().map(|r| r.id))
+        .flatten();
     templates::tasks_page(&user.csrf_token, &group(&rows), next_before).into_response()
 }
 
@@ -126,12 +148,22 @@ async fn tasks_page(State(state): State<AppState>, jar: CookieJar, Query(q): Que
 fn group(rows: &[TaskRow]) -> Vec<BatchView> {
     let mut batches: Vec<BatchView> = Vec::new();
     for row in rows {
-        let batch_id = row.batch_id.clone().unwrap_or_else(|| format!("task-{}", row.id));
+        let batch_id = row
+            .batch_id
+            .clone()
+            .unwrap_or_else(|| format!("task-{}", row.id));
         if batches.last().is_none_or(|b| b.batch_id != batch_id) {
             batches.push(BatchView {
                 batch_id: batch_id.clone(),
-                tool_label: row.kind().map(|t| t.label_zh()).unwrap_or("任务").to_string(),
-                created: row.created_at.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default(),
+                tool_label: row
+                    .kind()
+                    .map(|t| t.label_zh())
+                    .unwrap_or("任务")
+                    .to_string(),
+                created: row
+                    .created_at
+                    .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+                    .unwrap_or_default(),
                 tasks: Vec::new(),
             });
         }
@@ -152,7 +184,10 @@ fn task_view(row: &TaskRow) -> TaskView {
         status_label: status.label_zh().to_string(),
         original_name: json["original_name"].as_str().unwrap_or("").to_string(),
         input_url: row.original_path.clone(),
-        result_urls: urls.iter().filter_map(|u| u.as_str().map(String::from)).collect(),
+        result_urls: urls
+            .iter()
+            .filter_map(|u| u.as_str().map(String::from))
+            .collect(),
         error: (status == TaskStatus::Failed)
             .then(|| json["error"]["message"].as_str().map(String::from))
             .flatten(),

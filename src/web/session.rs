@@ -31,12 +31,18 @@ pub fn token_hash(token: &str) -> String {
 }
 
 /// Starts a session and returns the cookie to set and the CSRF token.
-pub async fn start(state: &AppState, user_id: UserId) -> Result<(Cookie<'static>, String), ApiError> {
+pub async fn start(
+    state: &AppState,
+    user_id: UserId,
+) -> Result<(Cookie<'static>, String), ApiError> {
     let token = random_token(32);
     let csrf = random_token(32);
     let hours = i64::from(state.settings.server.session_hours.max(1));
     let expires = Utc::now() + Duration::hours(hours);
-    state.db.insert_session(&token_hash(&token), user_id, &csrf, expires).await?;
+    state
+        .db
+        .insert_session(&token_hash(&token), user_id, &csrf, expires)
+        .await?;
     let cookie = Cookie::build((COOKIE, token))
         .http_only(true)
         .same_site(SameSite::Lax)
@@ -56,9 +62,14 @@ pub async fn end(state: &AppState, jar: &CookieJar) -> Result<(), ApiError> {
 
 /// The session of a request's cookie, if any.
 pub async fn lookup(state: &AppState, jar: &CookieJar) -> Result<Option<CurrentUser>, ApiError> {
-    let Some(cookie) = jar.get(COOKIE) else { return Ok(None) };
+    let Some(cookie) = jar.get(COOKIE) else {
+        return Ok(None);
+    };
     let row = state.db.session(&token_hash(cookie.value())).await?;
-    Ok(row.map(|r| CurrentUser { user_id: r.user_id, csrf_token: r.csrf_token }))
+    Ok(row.map(|r| CurrentUser {
+        user_id: r.user_id,
+        csrf_token: r.csrf_token,
+    }))
 }
 
 fn is_safe(method: &Method) -> bool {
@@ -67,7 +78,11 @@ fn is_safe(method: &Method) -> bool {
 
 /// Compares without an early exit, so timing does not reveal how much of a guess was right.
 fn same_token(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 pub fn csrf_ok(user: &CurrentUser, presented: Option<&str>) -> bool {
@@ -79,7 +94,9 @@ impl FromRequestParts<AppState> for CurrentUser {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let jar = CookieJar::from_headers(&parts.headers);
-        let user = lookup(state, &jar).await?.ok_or_else(ApiError::unauthorized)?;
+        let user = lookup(state, &jar)
+            .await?
+            .ok_or_else(ApiError::unauthorized)?;
         if !is_safe(&parts.method) {
             let header = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
             if !csrf_ok(&user, header) {

@@ -23,7 +23,11 @@ impl LaneWorker {
     }
 
     async fn process(&self, delivery: Delivery<TaskMessage>, order: TaskOrder) {
-        let started = Event::Started { task_id: order.task_id, attempt: order.attempt, at: Utc::now() };
+        let started = Event::Started {
+            task_id: order.task_id,
+            attempt: order.attempt,
+            at: Utc::now(),
+        };
         if let Err(err) = self.broker.publish_event(&started).await {
             tracing::warn!(error = %err, "could not announce start; giving the task back");
             let _ = delivery.retry().await;
@@ -67,8 +71,15 @@ impl LaneWorker {
 
 fn completed(order: &TaskOrder, output: jobs::JobOutput, ms: u64, redeliveries: u32) -> Event {
     let mut data = output.data;
-    merge(&mut data, json!({"attempt": order.attempt, "duration_ms": ms, "redeliveries": redeliveries}));
-    tracing::info!(duration_ms = ms, outputs = output.result_urls.len(), "task completed");
+    merge(
+        &mut data,
+        json!({"attempt": order.attempt, "duration_ms": ms, "redeliveries": redeliveries}),
+    );
+    tracing::info!(
+        duration_ms = ms,
+        outputs = output.result_urls.len(),
+        "task completed"
+    );
     Event::Completed {
         task_id: order.task_id,
         attempt: order.attempt,

@@ -28,7 +28,11 @@ pub async fn zip(
     }
     let mut entries = Vec::new();
     for row in &rows {
-        for url in task_json(row)["result_urls"].as_array().into_iter().flatten() {
+        for url in task_json(row)["result_urls"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
             let Some(url) = url.as_str() else { continue };
             if let Some(rel) = state.storage.result_relative_of(url) {
                 entries.push((download_name(url), state.storage.result_path(&rel)));
@@ -46,7 +50,10 @@ pub async fn zip(
     let file = tokio::fs::File::from_std(file);
     let mut response = Body::from_stream(ReaderStream::new(file)).into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/zip"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/zip"),
+    );
     if let Ok(value) = HeaderValue::from_str(&content_disposition(&name)) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
@@ -58,13 +65,15 @@ pub async fn zip(
 fn write_zip(entries: Vec<(String, std::path::PathBuf)>) -> std::io::Result<std::fs::File> {
     let file = tempfile::tempfile()?;
     let mut zip = zip::ZipWriter::new(file);
-    let options =
-        SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let options = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
     let mut used = std::collections::HashSet::new();
     for (name, path) in entries {
-        let Ok(bytes) = std::fs::read(&path) else { continue };
+        let Ok(bytes) = std::fs::read(&path) else {
+            continue;
+        };
         let name = unique_name(&name, &mut used);
-        zip.start_file(name, options).map_err(std::io::Error::other)?;
+        zip.start_file(name, options)
+            .map_err(std::io::Error::other)?;
         zip.write_all(&bytes)?;
     }
     let mut file = zip.finish().map_err(std::io::Error::other)?;

@@ -19,6 +19,10 @@ pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Value>)
         "database": word(&database),
         "queue": word(&queue),
     });
-    let status = if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     (status, Json(body))
 }

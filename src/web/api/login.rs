@@ -23,11 +23,18 @@ pub async fn login(
     let user_id = auth::verify_login(&state.db, &body.username, &body.password)
         .await?
         .ok_or_else(|| {
-            ApiError::new(StatusCode::UNAUTHORIZED, "bad_credentials", "用户名或密码错误")
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "bad_credentials",
+                "用户名或密码错误",
+            )
         })?;
     let (cookie, csrf) = session::start(&state, user_id).await?;
     tracing::info!(user_id, "user logged in");
-    Ok((jar.add(cookie), Json(json!({"user_id": user_id, "csrf_token": csrf}))))
+    Ok((
+        jar.add(cookie),
+        Json(json!({"user_id": user_id, "csrf_token": csrf})),
+    ))
 }
 
 pub async fn logout(

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::view::task_json;
-use crate::batch::{SubmitError, Submission};
+use crate::batch::{Submission, SubmitError};
 use crate::storage::download_name;
 use crate::store::TaskFilter;
 use crate::task::{TaskId, TaskStatus, TaskType};
@@ -28,20 +28,32 @@ pub async fn create(
     user: CurrentUser,
     Json(body): Json<CreateBody>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let submission =
-        Submission { task_type: body.task_type, images: body.images, options: body.options };
-    let batch = state.submitter.submit(user.user_id, submission).await.map_err(|err| match err {
-        SubmitError::Invalid { code, field, message } => {
-            ApiError::invalid(code, format!("{field}: {message}"))
-        }
-        SubmitError::Store(err) => err.into(),
-    })?;
+    let submission = Submission {
+        task_type: body.task_type,
+        images: body.images,
+        options: body.options,
+    };
+    let batch = state
+        .submitter
+        .submit(user.user_id, submission)
+        .await
+        .map_err(|err| match err {
+            SubmitError::Invalid {
+                code,
+                field,
+                message,
+            } => ApiError::invalid(code, format!("{field}: {message}")),
+            SubmitError::Store(err) => err.into(),
+        })?;
     let tasks: Vec<Value> = batch
         .tasks
         .iter()
         .map(|(id, image)| json!({"task_id": id, "task_status": "pending", "image": image}))
         .collect();
-    Ok((StatusCode::CREATED, Json(json!({"batch_id": batch.batch_id, "tasks": tasks}))))
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"batch_id": batch.batch_id, "tasks": tasks})),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -62,7 +74,9 @@ pub async fn list(
     let rows = state.db.list_tasks(user.user_id, &filter).await?;
     let next_before = (rows.len() == filter.limit as usize).then(|| rows.last().map(|r| r.id));
     let tasks: Vec<Value> = rows.iter().map(task_json).collect();
-    Ok(Json(json!({"tasks": tasks, "next_before": next_before.flatten()})))
+    Ok(Json(
+        json!({"tasks": tasks, "next_before": next_before.flatten()}),
+    ))
 }
 
 fn filter_of(query: ListQuery) -> ApiResult<TaskFilter> {
@@ -82,10 +96,19 @@ fn filter_of(query: ListQuery) -> ApiResult<TaskFilter> {
     };
     let limit = query.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {
-        return Err(ApiError::invalid("invalid_query", "limit: 必须在 1 到 200 之间"));
+        return Err(ApiError::invalid(
+            "invalid_query",
+            "limit: 必须在 1 到 200 之间",
+        ));
     }
     let batch_id = query.batch_id.filter(|b| !b.is_empty());
-    Ok(TaskFilter { batch_id, status, task_type, before: query.before, limit })
+    Ok(TaskFilter {
+        batch_id,
+        status,
+        task_type,
+        before: query.before,
+        limit,
+    })
 }
 
 pub async fn show(
@@ -93,7 +116,11 @@ pub async fn show(
     user: CurrentUser,
     Path(id): Path<TaskId>,
 ) -> ApiResult<Json<Value>> {
-    let row = state.db.task_of(user.user_id, id).await?.ok_or_else(|| ApiError::not_found("任务"))?;
+    let row = state
+        .db
+        .task_of(user.user_id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("任务"))?;
     Ok(Json(task_json(&row)))
 }
 
@@ -109,7 +136,11 @@ pub async fn result(
     Path(id): Path<TaskId>,
     Query(query): Query<ResultQuery>,
 ) -> ApiResult<Response> {
-    let row = state.db.task_of(user.user_id, id).await?.ok_or_else(|| ApiError::not_found("任务"))?;
+    let row = state
+        .db
+        .task_of(user.user_id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("任务"))?;
     let urls = task_json(&row)["result_urls"].clone();
     let url = urls
         .get(query.index.unwrap_or(0))
@@ -129,7 +160,10 @@ pub fn file_response(bytes: Vec<u8>, file_name: &str) -> Response {
     let mut response = Body::from(bytes).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     if let Ok(value) = HeaderValue::from_str(&disposition) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
@@ -137,7 +171,11 @@ pub fn file_response(bytes: Vec<u8>, file_name: &str) -> Response {
 }
 
 fn mime_of(file_name: &str) -> &'static str {
-    let ext = file_name.rsplit('.').next().unwrap_or_default().to_ascii_lowercase();
+    let ext = file_name
+        .rsplit('.')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     match ext.as_str() {
         "jpg" | "jpeg" => "image/jpeg",
         "png" => "image/png",
@@ -150,8 +188,16 @@ fn mime_of(file_name: &str) -> &'static str {
 /// `attachment` with an ASCII fallback and the UTF-8 name (RFC 6266), so Chinese file names
 /// survive in every browser.
 pub fn content_disposition(file_name: &str) -> String {
-    let ascii: String =
-        file_name.chars().map(|c| if c.is_ascii_graphic() && c != '"' { c } else { '_' }).collect();
+    let ascii: String = file_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
     let encoded: String = file_name
         .bytes()
         .map(|b| match b {

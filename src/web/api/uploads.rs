@@ -46,7 +46,11 @@ pub async fn upload(
 
 async fn next_field(multipart: &mut Multipart) -> ApiResult<Option<Field<'_>>> {
     multipart.next_field().await.map_err(|e| {
-        ApiError::new(e.status(), "bad_multipart", format!("上传数据不完整：{}", e.body_text()))
+        ApiError::new(
+            e.status(),
+            "bad_multipart",
+            format!("上传数据不完整：{}", e.body_text()),
+        )
     })
 }
 
@@ -57,14 +61,20 @@ fn answer(files: Vec<Value>, errors: Vec<Refused>, seen: usize) -> (StatusCode, 
         .collect();
     if seen == 0 {
         let error = json!({"code": "no_files", "message": "没有收到文件（表单字段名应为 files）"});
-        return (StatusCode::BAD_REQUEST, Json(json!({"error": error, "files": [], "errors": []})));
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": error, "files": [], "errors": []})),
+        );
     }
     if files.is_empty() {
         let error = json!({"code": "no_valid_files", "message": "所有文件都未通过检查"});
         let body = json!({"error": error, "files": [], "errors": errors});
         return (StatusCode::UNPROCESSABLE_ENTITY, Json(body));
     }
-    (StatusCode::CREATED, Json(json!({"files": files, "errors": errors})))
+    (
+        StatusCode::CREATED,
+        Json(json!({"files": files, "errors": errors})),
+    )
 }
 
 /// Reads, checks and stores one file. The outer error is ours (storage, database); the inner
@@ -77,17 +87,31 @@ async fn accept(
     position: usize,
 ) -> ApiResult<Result<Value, Refused>> {
     let limits = &state.settings.limits;
-    let refuse = |code, message: String| Ok(Err(Refused { name: name.to_string(), code, message }));
+    let refuse = |code, message: String| {
+        Ok(Err(Refused {
+            name: name.to_string(),
+            code,
+            message,
+        }))
+    };
     if position > limits.files_per_batch {
         drain(field).await;
-        let msg = format!("一次最多上传 {} 个文件，{name} 未上传", limits.files_per_batch);
+        let msg = format!(
+            "一次最多上传 {} 个文件，{name} 未上传",
+            limits.files_per_batch
+        );
         return refuse("too_many_files", msg);
     }
     let Some(bytes) = read_limited(field, limits.file_bytes).await? else {
         let mb = limits.file_bytes as f64 / 1_048_576.0;
-        return refuse("file_too_large", format!("{name} 超过 {mb:.0} MB 的大小限制"));
+        return refuse(
+            "file_too_large",
+            format!("{name} 超过 {mb:.0} MB 的大小限制"),
+        );
     };
-    let pixel_limit = Limits { max_pixels: limits.image_pixels };
+    let pixel_limit = Limits {
+        max_pixels: limits.image_pixels,
+    };
     let probe = match check(bytes.clone(), pixel_limit).await? {
         Ok(probe) => probe,
         Err(err) => return refuse(err.code(), format!("{name}：{}", err.message_zh())),
@@ -135,7 +159,11 @@ async fn store(
     probe: &Probe,
 ) -> ApiResult<Value> {
     let stored = format!("{}.{}", random_token(16), probe.format.extension());
-    let url = state.storage.write_upload(&stored, bytes).await.map_err(|e| ApiError::internal(&e))?;
+    let url = state
+        .storage
+        .write_upload(&stored, bytes)
+        .await
+        .map_err(|e| ApiError::internal(&e))?;
     let row = UploadRow {
         name: stored,
         user_id,

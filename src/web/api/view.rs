@@ -30,7 +30,10 @@ pub fn task_json(row: &TaskRow) -> Value {
 fn result_urls(row: &TaskRow, data: &Value) -> Vec<String> {
     let listed = data.get("result_urls").and_then(Value::as_array);
     match listed {
-        Some(urls) => urls.iter().filter_map(|u| u.as_str().map(String::from)).collect(),
+        Some(urls) => urls
+            .iter()
+            .filter_map(|u| u.as_str().map(String::from))
+            .collect(),
         None => row.result_url.iter().cloned().collect(),
     }
 }
