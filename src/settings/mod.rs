@@ -107,15 +107,22 @@ pub enum SettingsError {
 impl Settings {
     /// Loads the layers. `file` replaces `config/aigc.toml` when given, and must exist.
     pub fn load(file: Option<&Path>) -> Result<Settings, SettingsError> {
-        let raw = layered(file)?;
-        let mut settings: Settings = raw.clone().try_deserialize()?;
+        Self::load_with(file, &[])
+    }
+
+    /// Like [`Settings::load`], with `overrides` (`("server.bind", "...")`) applied last.
+    /// Tests use it to give each application its own database, port and queue prefix
+    /// without touching the process environment.
+    pub fn load_with(file: Option<&Path>, overrides: &[(&str, &str)]) -> Result<Settings, SettingsError> {
+        let raw = layered(file, overrides)?;
+        let mut settings: Settings = raw.try_deserialize()?;
         settings.resolve_api_key()?;
         Ok(settings)
     }
 
     /// Everything layered, for sections that other modules deserialize themselves.
     pub fn raw(file: Option<&Path>) -> Result<Config, SettingsError> {
-        Ok(layered(file)?)
+        Ok(layered(file, &[])?)
     }
 
     /// The key's sources in order: configuration, `ALIYUN_API_KEY`, `DASHSCOPE_API_KEY`,
@@ -149,12 +156,12 @@ impl Settings {
     }
 }
 
-fn layered(file: Option<&Path>) -> Result<Config, config::ConfigError> {
+fn layered(file: Option<&Path>, overrides: &[(&str, &str)]) -> Result<Config, config::ConfigError> {
     let local = match file {
         Some(path) => File::from(path).required(true),
         None => File::new(LOCAL_FILE, FileFormat::Toml).required(false),
     };
-    Config::builder()
+    let mut builder = Config::builder()
         .add_source(File::from_str(DEFAULTS, FileFormat::Toml))
         .add_source(local)
         .add_source(
@@ -165,6 +172,9 @@ fn layered(file: Option<&Path>) -> Result<Config, config::ConfigError> {
                 .with_list_parse_key("dashscope.result_hosts")
                 .with_list_parse_key("worker.lanes")
                 .try_parsing(true),
-        )
-        .build()
+        );
+    for (key, value) in overrides {
+        builder = builder.set_override(*key, *value)?;
+    }
+    builder.build()
 }

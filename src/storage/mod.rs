@@ -59,21 +59,22 @@ impl Storage {
         format!("{}/public/results/{relative}", self.public_url)
     }
 
-    /// The stored name of an upload from its URL (`.../public/temp/<name>`), if the URL is
-    /// one of ours.
+    /// The stored name of an upload from its URL (`.../public/temp/<name>`).
+    ///
+    /// Only the path is read, not the host: URLs stored in `aigc_tasks` keep working when
+    /// `public_url` changes (a new domain, a new port). Every such URL was checked against
+    /// the user's own uploads when its task was accepted.
     pub fn temp_name_of(&self, url: &str) -> Option<String> {
-        let prefix = format!("{}/public/temp/", self.public_url);
-        let name = url.strip_prefix(&prefix)?;
-        names::is_plain_name(name).then(|| name.to_string())
+        let name = path_after(url, "/public/temp/")?;
+        names::is_plain_name(&name).then_some(name)
     }
 
-    /// The path under `results/` of one of our result URLs.
+    /// The path under `results/` of one of our result URLs (`<folder>/<file>`).
     pub fn result_relative_of(&self, url: &str) -> Option<String> {
-        let prefix = format!("{}/public/results/", self.public_url);
-        let relative = url.strip_prefix(&prefix)?;
+        let relative = path_after(url, "/public/results/")?;
         let mut parts = relative.split('/');
         let ok = parts.by_ref().take(2).all(names::is_plain_name) && parts.next().is_none();
-        ok.then(|| relative.to_string())
+        (ok && relative.contains('/')).then_some(relative)
     }
 
     pub fn temp_path(&self, name: &str) -> PathBuf {
@@ -137,4 +138,34 @@ async fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StorageError> {
     let partial = path.with_extension(format!("part-{}", random_token(6)));
     tokio::fs::write(&partial, bytes).await.map_err(io)?;
     tokio::fs::rename(&partial, path).await.map_err(io)
+}
+
+/// The decoded path of `url` after its last `marker` (`/public/temp/`), without query.
+fn path_after(url: &str, marker: &str) -> Option<String> {
+    let path = match url::Url::parse(url) {
+        Ok(parsed) => parsed.path().to_string(),
+        Err(_) => url.split(['?', '#']).next().unwrap_or(url).to_string(),
+    };
+    let at = path.rfind(marker)?;
+    let raw = &path[at + marker.len()..];
+    let decoded = percent_decode(raw)?;
+    (!decoded.is_empty()).then_some(decoded)
+}
+
+/// `%E7%AB%96` → `竖`; `None` for broken escapes or bytes that are not UTF-8.
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = text.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
 }
