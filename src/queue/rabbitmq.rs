@@ -1,1 +1,0 @@
-//! RabbitMQ engine (being written).
