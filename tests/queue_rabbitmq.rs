@@ -3,16 +3,17 @@
 #[path = "support/rabbit.rs"]
 mod rabbit;
 
-use std::time::Duration;
-
 use aigc_studio::queue::rabbitmq::Topology;
 use aigc_studio::queue::{Broker, Event, QueueError, RabbitBroker};
 use aigc_studio::task::{Lane, TaskType};
 use chrono::Utc;
-use lapin::options::{BasicPublishOptions, QueueDeclareOptions};
+use lapin::options::{QueueDeclareOptions, QueueDeleteOptions};
 use lapin::types::FieldTable;
-use lapin::{BasicProperties, Connection, ConnectionProperties};
-use rabbit::{next, nothing_more, task, url, Scope, LIMIT};
+use lapin::{Connection, ConnectionProperties};
+use rabbit::{
+    close_connections_of, next, nothing_more, publish_raw, rabbitmqctl, task, url, Scope, Vhost,
+    LIMIT,
+};
 use serde_json::Value;
 
 #[tokio::test]
@@ -245,6 +246,29 @@ async fn declaring_twice_is_harmless() {
     first.delete_topology().await.expect("delete twice");
 }
 
+#[tokio::test]
+async fn unroutable_task_is_an_error_not_a_silent_drop() {
+    let scope = Scope::new();
+    let broker = scope.broker().await;
+    let connection = Connection::connect(&url(), ConnectionProperties::default())
+        .await
+        .expect("connect");
+    let channel = connection.create_channel().await.expect("channel");
+    let queue = broker.topology().task_queue(Lane::Local);
+    let options = QueueDeleteOptions::default();
+    channel
+        .queue_delete(&queue, options)
+        .await
+        .expect("delete the local queue");
+
+    let result = broker.publish_task(&task(50, TaskType::Resize)).await;
+    let Err(QueueError::NotConfirmed(message)) = result else {
+        panic!("expected NotConfirmed, got {result:?}");
+    };
+    assert!(message.contains("no queue is bound"), "{message}");
+    let _ = connection.close(200, "done").await;
+}
+
 /// `rabbitmq/definitions.json` names what the code declares for the default prefix.
 #[test]
 fn definitions_file_matches_the_declared_topology() {
@@ -268,49 +292,33 @@ fn definitions_file_matches_the_declared_topology() {
     );
 }
 
-/// A message that bypasses the typed publisher, as a foreign or future producer might send.
-async fn publish_raw(exchange: &str, routing_key: &str, body: &[u8]) {
-    let connection = Connection::connect(&url(), ConnectionProperties::default())
-        .await
-        .expect("connect");
-    let channel = connection.create_channel().await.expect("channel");
-    let options = BasicPublishOptions::default();
-    let properties = BasicProperties::default().with_delivery_mode(2);
-    let confirm = channel.basic_publish(exchange, routing_key, options, body, properties);
-    confirm
-        .await
-        .expect("publish raw")
-        .await
-        .expect("raw publish sent");
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    let _ = connection.close(200, "done").await;
-}
-
-/// Forces the broker to drop this prefix's connections, as a network failure would.
-fn close_connections_of(prefix: &str) {
-    let listed = std::process::Command::new("rabbitmqctl")
-        .args([
-            "list_connections",
-            "-q",
-            "--no-table-headers",
-            "pid",
-            "client_properties",
-        ])
-        .output()
-        .expect("rabbitmqctl list_connections");
-    let listed = String::from_utf8_lossy(&listed.stdout);
-    let mine = format!("aigc-studio ({prefix})");
-    let pids: Vec<&str> = listed
-        .lines()
-        .filter(|line| line.contains(&mine))
-        .filter_map(|line| line.split_whitespace().next())
-        .collect();
-    assert!(!pids.is_empty(), "no connection named {mine} in:\n{listed}");
-    for pid in pids {
-        let status = std::process::Command::new("rabbitmqctl")
-            .args(["close_connection", pid, "test: simulated failure"])
-            .status()
-            .expect("rabbitmqctl close_connection");
-        assert!(status.success());
+/// Imported by an operator first, `definitions.json` must leave the binaries nothing to
+/// argue with: connecting declares the same objects again and the broker accepts them.
+#[tokio::test]
+async fn imported_definitions_are_accepted_by_the_code() {
+    let vhost = Vhost::new();
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/rabbitmq/definitions.json");
+    let mut definitions: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("JSON");
+    for section in ["exchanges", "queues", "bindings", "policies"] {
+        for object in definitions[section].as_array_mut().expect("a list") {
+            object["vhost"] = Value::from(vhost.name.as_str());
+        }
     }
+    let file = std::env::temp_dir().join(format!("{}.json", vhost.name));
+    std::fs::write(&file, definitions.to_string()).expect("write copy");
+    rabbitmqctl(&["import_definitions", file.to_str().expect("utf-8 path")]);
+    let _ = std::fs::remove_file(&file);
+    vhost.wait_for_queues(4).await;
+
+    let url = format!("amqp://guest:guest@127.0.0.1:5672/{}", vhost.name);
+    let broker = RabbitBroker::connect_with(&url, "aigc", 5, rabbit::quick())
+        .await
+        .expect("the code accepts the imported topology");
+    broker
+        .publish_task(&task(40, TaskType::Resize))
+        .await
+        .expect("publish");
+    let mut local = broker.consume_tasks(Lane::Local, 1).await.expect("stream");
+    next(&mut local).await.ack().await.expect("ack");
 }

@@ -7,12 +7,11 @@
 #[path = "support/rabbit.rs"]
 mod rabbit;
 
-use std::process::Command;
 use std::time::Duration;
 
 use aigc_studio::queue::{Broker, QueueError, RabbitOptions};
 use aigc_studio::task::{Lane, TaskType};
-use rabbit::{next, task, Scope};
+use rabbit::{next, rabbitmqctl, task, Scope};
 
 #[tokio::test]
 #[ignore = "restarts the shared RabbitMQ; run alone with --ignored"]
@@ -35,14 +34,14 @@ async fn stream_and_publisher_survive_a_broker_restart() {
         task_id
     });
 
-    rabbitmqctl("stop_app");
+    rabbitmqctl(&["stop_app"]);
     let during = impatient.publish_task(&task(2, TaskType::Resize)).await;
     assert!(
         matches!(during, Err(QueueError::Connection(_))),
         "got {during:?}"
     );
     assert!(broker.health().await.is_err());
-    rabbitmqctl("start_app");
+    rabbitmqctl(&["start_app"]);
 
     broker
         .publish_task(&task(3, TaskType::Resize))
@@ -65,12 +64,4 @@ fn impatient() -> RabbitOptions {
         publish_wait: Duration::from_secs(1),
         ..rabbit::quick()
     }
-}
-
-fn rabbitmqctl(command: &str) {
-    let status = Command::new("rabbitmqctl")
-        .arg(command)
-        .status()
-        .expect("run rabbitmqctl");
-    assert!(status.success(), "rabbitmqctl {command} failed");
 }

@@ -10,8 +10,8 @@ use aigc_studio::queue::TaskOrder;
 use aigc_studio::queue::{Delivery, DeliveryStream, RabbitBroker, RabbitOptions, TaskMessage};
 use aigc_studio::task::TaskType;
 use futures_util::StreamExt;
-use lapin::options::{ExchangeDeleteOptions, QueueDeleteOptions};
-use lapin::{Connection, ConnectionProperties};
+use lapin::options::{BasicPublishOptions, ExchangeDeleteOptions, QueueDeleteOptions};
+use lapin::{BasicProperties, Connection, ConnectionProperties};
 
 pub const LIMIT: u32 = 3;
 
@@ -126,4 +126,104 @@ pub async fn next<T>(stream: &mut DeliveryStream<T>) -> Delivery<T> {
 pub async fn nothing_more<T>(stream: &mut DeliveryStream<T>) {
     let waited = tokio::time::timeout(Duration::from_millis(500), stream.next()).await;
     assert!(waited.is_err(), "no further delivery expected");
+}
+
+/// A message that bypasses the typed publisher, as a foreign or future producer might send.
+pub async fn publish_raw(exchange: &str, routing_key: &str, body: &[u8]) {
+    let connection = Connection::connect(&url(), ConnectionProperties::default())
+        .await
+        .expect("connect");
+    let channel = connection.create_channel().await.expect("channel");
+    let options = BasicPublishOptions::default();
+    let properties = BasicProperties::default().with_delivery_mode(2);
+    let confirm = channel.basic_publish(exchange, routing_key, options, body, properties);
+    confirm
+        .await
+        .expect("publish raw")
+        .await
+        .expect("raw publish sent");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let _ = connection.close(200, "done").await;
+}
+
+/// Forces the broker to drop this prefix's connections, as a network failure would.
+pub fn close_connections_of(prefix: &str) {
+    let listed = std::process::Command::new("rabbitmqctl")
+        .args([
+            "list_connections",
+            "-q",
+            "--no-table-headers",
+            "pid",
+            "client_properties",
+        ])
+        .output()
+        .expect("rabbitmqctl list_connections");
+    let listed = String::from_utf8_lossy(&listed.stdout);
+    let mine = format!("aigc-studio ({prefix})");
+    let pids: Vec<&str> = listed
+        .lines()
+        .filter(|line| line.contains(&mine))
+        .filter_map(|line| line.split_whitespace().next())
+        .collect();
+    assert!(!pids.is_empty(), "no connection named {mine} in:\n{listed}");
+    for pid in pids {
+        let status = std::process::Command::new("rabbitmqctl")
+            .args(["close_connection", pid, "test: simulated failure"])
+            .status()
+            .expect("rabbitmqctl close_connection");
+        assert!(status.success());
+    }
+}
+
+/// A vhost of its own, deleted when the test ends.
+pub struct Vhost {
+    pub name: String,
+}
+
+impl Vhost {
+    pub fn new() -> Vhost {
+        let name = format!("test-defs-{}", uuid::Uuid::new_v4().simple());
+        rabbitmqctl(&["add_vhost", &name]);
+        rabbitmqctl(&["set_permissions", "-p", &name, "guest", ".*", ".*", ".*"]);
+        Vhost { name }
+    }
+
+    /// The import runs in the background on the broker.
+    pub async fn wait_for_queues(&self, count: usize) {
+        for _ in 0..50 {
+            let listed = std::process::Command::new("rabbitmqctl")
+                .args([
+                    "list_queues",
+                    "-q",
+                    "--no-table-headers",
+                    "-p",
+                    &self.name,
+                    "name",
+                ])
+                .output()
+                .expect("rabbitmqctl list_queues");
+            if String::from_utf8_lossy(&listed.stdout).lines().count() >= count {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the definitions import did not finish");
+    }
+}
+
+impl Drop for Vhost {
+    /// Best effort: a second panic while a failed test unwinds would abort the run.
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("rabbitmqctl")
+            .args(["delete_vhost", &self.name])
+            .output();
+    }
+}
+
+pub fn rabbitmqctl(args: &[&str]) {
+    let output = std::process::Command::new("rabbitmqctl")
+        .args(args)
+        .output();
+    let output = output.expect("run rabbitmqctl");
+    assert!(output.status.success(), "rabbitmqctl {args:?}: {output:?}");
 }
