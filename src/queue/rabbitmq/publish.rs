@@ -84,14 +84,16 @@ async fn publish_once(
         .await
         .map_err(|_| RabbitError::ConfirmTimeout(confirm_timeout))??;
 
+    confirmed(confirmation, envelope)
+}
+
+/// A positive confirm that carries the message back means no queue took it (mandatory).
+fn confirmed(confirmation: Confirmation, envelope: &Envelope<'_>) -> Result<(), RabbitError> {
+    let (exchange, routing_key) = (envelope.exchange, envelope.routing_key);
     match confirmation {
         Confirmation::Ack(None) => {
-            debug!(
-                exchange,
-                routing_key,
-                message_id = envelope.message_id,
-                "publish confirmed"
-            );
+            let message_id = envelope.message_id;
+            debug!(exchange, routing_key, message_id, "publish confirmed");
             Ok(())
         }
         Confirmation::Ack(Some(_)) => Err(RabbitError::Unroutable {

@@ -19,7 +19,7 @@ use lapin::options::{
     QueueDeleteOptions,
 };
 use lapin::types::{AMQPValue, FieldTable, LongString};
-use lapin::{Connection, ExchangeKind};
+use lapin::{Channel, Connection, ExchangeKind};
 use serde_json::{json, Map, Value};
 
 use super::error::RabbitError;
@@ -147,6 +147,20 @@ impl Topology {
     /// settings makes the broker close the channel, reported as [`RabbitError::Mismatch`].
     pub(super) async fn declare(&self, connection: &Connection) -> Result<(), RabbitError> {
         let channel = connection.create_channel().await?;
+        self.declare_exchanges(&channel).await?;
+        self.declare_queues(&channel).await?;
+        for bind in &self.bindings {
+            let (options, args) = (QueueBindOptions::default(), FieldTable::default());
+            let (queue, exchange) = (&bind.queue, &bind.exchange);
+            channel
+                .queue_bind(queue, exchange, &bind.routing_key, options, args)
+                .await?;
+        }
+        channel.close(200, "topology declared").await?;
+        Ok(())
+    }
+
+    async fn declare_exchanges(&self, channel: &Channel) -> Result<(), RabbitError> {
         let durable = ExchangeDeclareOptions {
             durable: true,
             ..Default::default()
@@ -161,7 +175,10 @@ impl Topology {
                 .await
                 .map_err(|err| RabbitError::declare("exchange", &exchange.name, err))?;
         }
+        Ok(())
+    }
 
+    async fn declare_queues(&self, channel: &Channel) -> Result<(), RabbitError> {
         let durable = QueueDeclareOptions {
             durable: true,
             ..Default::default()
@@ -172,21 +189,6 @@ impl Topology {
                 .await
                 .map_err(|err| RabbitError::declare("queue", &queue.name, err))?;
         }
-
-        for bind in &self.bindings {
-            let options = QueueBindOptions::default();
-            let args = FieldTable::default();
-            channel
-                .queue_bind(
-                    &bind.queue,
-                    &bind.exchange,
-                    &bind.routing_key,
-                    options,
-                    args,
-                )
-                .await?;
-        }
-        channel.close(200, "topology declared").await?;
         Ok(())
     }
 
