@@ -16,6 +16,7 @@ use futures_util::Stream;
 
 pub use memory::MemoryBroker;
 pub use message::{Event, TaskMessage, TaskOrder};
+pub use rabbitmq::{RabbitBroker, RabbitOptions};
 
 use crate::task::Lane;
 
@@ -31,6 +32,10 @@ pub enum QueueError {
     NotConfirmed(String),
     #[error("queue closed")]
     Closed,
+    /// The broker holds an exchange or queue that does not match what this build declares
+    /// (another type or other arguments). Retrying cannot help: an operator must act.
+    #[error("queue topology: {0}")]
+    Topology(String),
     #[error("message encoding: {0}")]
     Encoding(#[from] serde_json::Error),
 }

@@ -1,0 +1,156 @@
+//! Consumer streams that outlive the connection they started on.
+//!
+//! Each stream owns one channel (so the prefetch is per stream). When the channel or the
+//! connection dies, or the broker cancels the consumer, the stream reconnects with backoff,
+//! declares the topology again, subscribes again and goes on yielding. The deliveries that
+//! were unsettled on the dead channel are redelivered by RabbitMQ; settling them through the
+//! old channel returns an error that the caller may ignore.
+
+use std::sync::Arc;
+
+use futures_util::{stream, Stream, StreamExt};
+use lapin::message::Delivery as RawDelivery;
+use lapin::options::{BasicConsumeOptions, BasicNackOptions, BasicQosOptions};
+use lapin::types::FieldTable;
+use lapin::{Channel, Consumer};
+use tracing::{debug, error, info, warn};
+
+use super::error::RabbitError;
+use super::incoming::{delivery_count, Incoming, RabbitSettle};
+use super::link::Link;
+use crate::queue::{Delivery, DeliveryStream};
+
+#[derive(Clone)]
+pub struct Subscription {
+    pub link: Arc<Link>,
+    pub queue: String,
+    pub prefetch: u16,
+}
+
+/// The consumer and the channel it lives on; dropping both cancels the consumer and closes
+/// the channel, which hands the unsettled deliveries back to the queue.
+struct Active {
+    _channel: Channel,
+    consumer: Consumer,
+}
+
+/// Typed deliveries of one queue. A body that does not decode is dead-lettered (nack
+/// without requeue) with a warning and the stream goes on.
+pub fn typed_stream<T: Incoming>(subscription: Subscription) -> DeliveryStream<T> {
+    let queue = subscription.queue.clone();
+    let deliveries = raw_stream(subscription).filter_map(move |raw| {
+        let queue = queue.clone();
+        async move { accept::<T>(raw, &queue).await }
+    });
+    Box::pin(deliveries)
+}
+
+async fn accept<T: Incoming>(raw: RawDelivery, queue: &str) -> Option<Delivery<T>> {
+    let previous = delivery_count(&raw.properties);
+    let delivery_tag = raw.delivery_tag;
+    match T::decode(&raw) {
+        Ok(body) => {
+            let task_id = body.task_id();
+            debug!(
+                queue,
+                delivery_tag,
+                task_id,
+                previous_deliveries = previous,
+                "received"
+            );
+            let settle = RabbitSettle::new(raw.acker, queue, delivery_tag);
+            Some(Delivery::new(body, previous, Box::new(settle)))
+        }
+        Err(err) => {
+            warn!(queue, delivery_tag, error = %err, "unreadable message; dead-lettering it");
+            let refuse = BasicNackOptions {
+                requeue: false,
+                multiple: false,
+            };
+            if let Err(err) = raw.acker.nack(refuse).await {
+                // The channel is gone; the broker hands the message out again and the next
+                // consumer refuses it the same way.
+                warn!(queue, delivery_tag, error = %err, "could not refuse unreadable message");
+            }
+            None
+        }
+    }
+}
+
+/// Raw deliveries of one queue, across reconnects. Ends only when the broker handle is
+/// closed.
+fn raw_stream(subscription: Subscription) -> impl Stream<Item = RawDelivery> + Send {
+    stream::unfold(
+        (subscription, None),
+        |(subscription, mut active)| async move {
+            let raw = subscription.next_raw(&mut active).await?;
+            Some((raw, (subscription, active)))
+        },
+    )
+}
+
+impl Subscription {
+    /// The next delivery, subscribing again as often as the subscription is lost.
+    async fn next_raw(&self, active: &mut Option<Active>) -> Option<RawDelivery> {
+        let queue = self.queue.as_str();
+        loop {
+            let current = match active {
+                Some(current) => current,
+                None => active.insert(self.open_until_ready().await?),
+            };
+            match current.consumer.next().await {
+                Some(Ok(raw)) => return Some(raw),
+                Some(Err(err)) => warn!(queue, error = %err, "consumer lost; resubscribing"),
+                None => warn!(queue, "consumer cancelled by the broker; resubscribing"),
+            }
+            *active = None;
+        }
+    }
+
+    /// Subscribes, retrying with backoff until it works. `None` once the broker is closed.
+    async fn open_until_ready(&self) -> Option<Active> {
+        let options = self.link.options();
+        let mut delays = options.backoff();
+        let mut attempt: u32 = 1;
+        loop {
+            let err = match self.open().await {
+                Ok(active) => return Some(active),
+                Err(RabbitError::Closed) => return None,
+                Err(err) => err,
+            };
+            let delay = options.next_delay(&mut delays);
+            let retry_in_ms = delay.as_millis() as u64;
+            let queue = self.queue.as_str();
+            if err.is_final() {
+                // Someone redeclared the queue differently; the stream keeps trying so that
+                // it resumes once an operator has fixed the broker.
+                error!(queue, attempt, retry_in_ms, error = %err, "cannot subscribe");
+            } else {
+                warn!(queue, attempt, retry_in_ms, error = %err, "cannot subscribe");
+            }
+            tokio::time::sleep(delay).await;
+            attempt += 1;
+        }
+    }
+
+    async fn open(&self) -> Result<Active, RabbitError> {
+        let live = self.link.live().await?;
+        // Declared again on every subscribe: the queue may have been deleted while the
+        // connection stayed up, and declaring an existing queue costs one round trip.
+        self.link.topology().declare(&live.connection).await?;
+
+        let channel = live.connection.create_channel().await?;
+        channel
+            .basic_qos(self.prefetch.max(1), BasicQosOptions::default())
+            .await?;
+        let tag = format!("{}.{}", self.queue, uuid::Uuid::new_v4().simple());
+        let options = BasicConsumeOptions::default();
+        let consumer = channel.basic_consume(&self.queue, &tag, options, FieldTable::default());
+        let consumer = consumer.await?;
+        info!(queue = %self.queue, prefetch = self.prefetch, consumer_tag = %tag, "subscribed");
+        Ok(Active {
+            _channel: channel,
+            consumer,
+        })
+    }
+}
