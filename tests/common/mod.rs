@@ -4,6 +4,7 @@
 
 pub mod fixtures;
 pub mod mariadb;
+pub mod workers;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
