@@ -143,6 +143,7 @@ impl Application {
             broker: state.broker.clone(),
             submitter: state.submitter.clone(),
             republish_after: Duration::from_secs(state.settings.queue.republish_after_secs),
+            stale_after: Duration::from_secs(state.settings.queue.stale_after_secs),
         };
         self.background
             .spawn(sweeper.clone().republish_loop(token.clone()));

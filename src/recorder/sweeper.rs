@@ -17,6 +17,8 @@ pub struct Sweeper {
     pub submitter: Submitter,
     /// A pending task older than this without a confirmed publish is published again.
     pub republish_after: Duration,
+    /// A task `processing` for longer than this is failed (its message was lost).
+    pub stale_after: Duration,
 }
 
 impl Sweeper {
@@ -31,6 +33,9 @@ impl Sweeper {
             }
             if let Err(err) = self.republish_once().await {
                 tracing::warn!(error = %err, "sweeper pass failed");
+            }
+            if let Err(err) = self.fail_stale_once().await {
+                tracing::warn!(error = %err, "stale task pass failed");
             }
         }
     }
@@ -53,6 +58,17 @@ impl Sweeper {
             tracing::info!(sent, "sweeper republished tasks whose publish was lost");
         }
         Ok(sent)
+    }
+
+    pub async fn fail_stale_once(&self) -> Result<u64, StoreError> {
+        let age = chrono::Duration::from_std(self.stale_after).unwrap_or_default();
+        let data = json!({"error": {"code": "stale_task",
+            "message": "任务处理时间过长，已停止，请重试"}});
+        let failed = self.db.fail_stale(Utc::now() - age, &data).await?;
+        if failed > 0 {
+            tracing::warn!(failed, "failed tasks stuck in processing");
+        }
+        Ok(failed)
     }
 
     /// Fails the task of every dead-lettered message, with the reason, until `shutdown`.

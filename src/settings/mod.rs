@@ -52,6 +52,7 @@ pub struct QueueSettings {
     pub prefix: String,
     pub delivery_limit: u32,
     pub republish_after_secs: u64,
+    pub stale_after_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

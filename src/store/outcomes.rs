@@ -81,4 +81,17 @@ impl Db {
         }
         Ok(self.task(id).await?.map(|t| t.attempt.max(1) as u32))
     }
+
+    /// Fails tasks that have been `processing` since before `cutoff`: their worker died and
+    /// their message is gone (a dead letter lost while its queue was down). Returns how many.
+    pub async fn fail_stale(&self, cutoff: DateTime<Utc>, data: &Value) -> Result<u64, StoreError> {
+        let sql = "UPDATE aigc_tasks SET task_status = 'failed', process_status = 'failed', \
+                   result_data = ?, completed_at = ? \
+                   WHERE task_status = 'processing' AND started_at < ?";
+        let changed = on_pool!(self, pool => {
+            sqlx::query(sql).bind(data.to_string()).bind(Utc::now()).bind(cutoff)
+                .execute(pool).await.map(|r| r.rows_affected())
+        })?;
+        Ok(changed)
+    }
 }
