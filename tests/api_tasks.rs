@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Submitting batches: option checks naming the field, order of tasks, listing and paging,
 //! retry of failed tasks.
 
@@ -12,27 +13,69 @@ async fn refused(client: &common::Client, body: Value) -> (u16, String, String) 
     let response = client.post_json("/api/tasks", &body).await;
     let status = response.status().as_u16();
     let json: Value = response.json().await.unwrap();
-    let code = json["error"]["code"].as_str().unwrap_or_default().to_string();
-    (status, code, json["error"]["message"].as_str().unwrap_or_default().to_string())
+    let code = json["error"]["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    (
+        status,
+        code,
+        json["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+    )
 }
 
 #[tokio::test]
 async fn bad_submissions_are_refused_with_422_naming_the_field() {
     let app = TestApp::spawn().await;
     let client = app.user("alice").await;
-    let urls = client.upload_ok(&[("a.jpg", fixtures::jpeg(200, 200))]).await;
+    let urls = client
+        .upload_ok(&[("a.jpg", fixtures::jpeg(200, 200))])
+        .await;
     let cases = [
         (json!({"task_type": "sharpen", "images": urls}), "task_type"),
-        (json!({"task_type": "resize", "images": urls, "options": {"width": 100}}), "options.height"),
-        (json!({"task_type": "resize", "images": urls, "options": {"width": 0, "height": 5}}), "options.width"),
-        (json!({"task_type": "resize", "images": urls, "options": {"width": 10, "height": 10, "zoom": 2}}), "options.zoom"),
-        (json!({"task_type": "resize", "images": urls, "options": {"width": 100, "height": 100, "mode": "fill"}}), "options.mode"),
-        (json!({"task_type": "watermark", "images": urls, "options": {"kind": "text"}}), "options.text"),
-        (json!({"task_type": "watermark", "images": urls, "options": {"text": "a", "opacity": 2}}), "options.opacity"),
-        (json!({"task_type": "crop_white_bg", "images": urls, "options": {"fill": 0.99}}), "options.fill"),
-        (json!({"task_type": "other", "images": urls, "options": {"n": 7, "prompt": "x"}}), "options.n"),
-        (json!({"task_type": "resize", "images": [], "options": {"width": 100, "height": 100}}), "images"),
-        (json!({"task_type": "resize", "images": ["http://evil.example/x.jpg"], "options": {"width": 100, "height": 100}}), "images[0]"),
+        (
+            json!({"task_type": "resize", "images": urls, "options": {"width": 100}}),
+            "options.height",
+        ),
+        (
+            json!({"task_type": "resize", "images": urls, "options": {"width": 0, "height": 5}}),
+            "options.width",
+        ),
+        (
+            json!({"task_type": "resize", "images": urls, "options": {"width": 10, "height": 10, "zoom": 2}}),
+            "options.zoom",
+        ),
+        (
+            json!({"task_type": "resize", "images": urls, "options": {"width": 100, "height": 100, "mode": "fill"}}),
+            "options.mode",
+        ),
+        (
+            json!({"task_type": "watermark", "images": urls, "options": {"kind": "text"}}),
+            "options.text",
+        ),
+        (
+            json!({"task_type": "watermark", "images": urls, "options": {"text": "a", "opacity": 2}}),
+            "options.opacity",
+        ),
+        (
+            json!({"task_type": "crop_white_bg", "images": urls, "options": {"fill": 0.99}}),
+            "options.fill",
+        ),
+        (
+            json!({"task_type": "other", "images": urls, "options": {"n": 7, "prompt": "x"}}),
+            "options.n",
+        ),
+        (
+            json!({"task_type": "resize", "images": [], "options": {"width": 100, "height": 100}}),
+            "images",
+        ),
+        (
+            json!({"task_type": "resize", "images": ["http://evil.example/x.jpg"], "options": {"width": 100, "height": 100}}),
+            "images[0]",
+        ),
     ];
     for (body, field) in cases {
         let (status, _, message) = refused(&client, body.clone()).await;
@@ -46,24 +89,50 @@ async fn bad_submissions_are_refused_with_422_naming_the_field() {
 async fn tasks_come_back_in_the_order_of_images_and_list_newest_first_with_paging() {
     let app = TestApp::spawn().await;
     let client = app.user("alice").await;
-    let files: Vec<(String, Vec<u8>)> =
-        (0..5).map(|i| (format!("p{i}.jpg"), fixtures::jpeg(120 + i * 10, 100))).collect();
+    let files: Vec<(String, Vec<u8>)> = (0..5)
+        .map(|i| (format!("p{i}.jpg"), fixtures::jpeg(120 + i * 10, 100)))
+        .collect();
     let refs: Vec<(&str, Vec<u8>)> = files.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
     let urls = client.upload_ok(&refs).await;
-    let batch = client.submit("resize", &urls, json!({"width": 64, "height": 64})).await;
-    let images: Vec<&str> = batch["tasks"].as_array().unwrap().iter().map(|t| t["image"].as_str().unwrap()).collect();
+    let batch = client
+        .submit("resize", &urls, json!({"width": 64, "height": 64}))
+        .await;
+    let images: Vec<&str> = batch["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["image"].as_str().unwrap())
+        .collect();
     assert_eq!(images, urls.iter().map(String::as_str).collect::<Vec<_>>());
     let batch_id = batch["batch_id"].as_str().unwrap();
     let tasks = client.wait_batch(batch_id, Duration::from_secs(30)).await;
-    assert!(tasks.iter().all(|t| t["task_status"] == "completed"), "{tasks:?}");
+    assert!(
+        tasks.iter().all(|t| t["task_status"] == "completed"),
+        "{tasks:?}"
+    );
     let page: Value = client.get("/api/tasks?limit=2").await.json().await.unwrap();
-    let ids: Vec<i64> = page["tasks"].as_array().unwrap().iter().map(|t| t["task_id"].as_i64().unwrap()).collect();
+    let ids: Vec<i64> = page["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["task_id"].as_i64().unwrap())
+        .collect();
     assert_eq!(ids.len(), 2);
     assert!(ids[0] > ids[1]);
     let before = page["next_before"].as_i64().unwrap();
-    let next: Value = client.get(&format!("/api/tasks?limit=2&before={before}")).await.json().await.unwrap();
+    let next: Value = client
+        .get(&format!("/api/tasks?limit=2&before={before}"))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert!(next["tasks"][0]["task_id"].as_i64().unwrap() < before);
-    let filtered: Value = client.get("/api/tasks?status=failed").await.json().await.unwrap();
+    let filtered: Value = client
+        .get("/api/tasks?status=failed")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert!(filtered["tasks"].as_array().unwrap().is_empty());
     assert_eq!(client.get("/api/tasks?status=done").await.status(), 422);
     app.stop().await;
@@ -73,13 +142,17 @@ async fn tasks_come_back_in_the_order_of_images_and_list_newest_first_with_pagin
 async fn a_failed_task_can_be_retried_and_a_completed_one_cannot() {
     let app = TestApp::spawn().await;
     let client = app.user("alice").await;
-    let urls = client.upload_ok(&[("a.jpg", fixtures::jpeg(200, 150))]).await;
+    let urls = client
+        .upload_ok(&[("a.jpg", fixtures::jpeg(200, 150))])
+        .await;
     // Remove the stored upload so the first run fails, then put it back and retry.
     let name = urls[0].rsplit('/').next().unwrap().to_string();
     let path = app.storage_root().join("temp").join(&name);
     let saved = std::fs::read(&path).unwrap();
     std::fs::remove_file(&path).unwrap();
-    let batch = client.submit("resize", &urls, json!({"width": 80, "height": 80})).await;
+    let batch = client
+        .submit("resize", &urls, json!({"width": 80, "height": 80}))
+        .await;
     let batch_id = batch["batch_id"].as_str().unwrap();
     let tasks = client.wait_batch(batch_id, Duration::from_secs(20)).await;
     assert_eq!(tasks[0]["task_status"], "failed");
@@ -87,12 +160,16 @@ async fn a_failed_task_can_be_retried_and_a_completed_one_cannot() {
     assert_eq!(tasks[0]["error"]["code"], "input_missing");
     std::fs::write(&path, saved).unwrap();
     let id = tasks[0]["task_id"].as_i64().unwrap();
-    let retried = client.post_json(&format!("/api/tasks/{id}/retry"), &json!({})).await;
+    let retried = client
+        .post_json(&format!("/api/tasks/{id}/retry"), &json!({}))
+        .await;
     assert_eq!(retried.status(), 202);
     let tasks = client.wait_batch(batch_id, Duration::from_secs(20)).await;
     assert_eq!(tasks[0]["task_status"], "completed", "{:?}", tasks[0]);
     assert_eq!(tasks[0]["attempt"], 2);
-    let again = client.post_json(&format!("/api/tasks/{id}/retry"), &json!({})).await;
+    let again = client
+        .post_json(&format!("/api/tasks/{id}/retry"), &json!({}))
+        .await;
     assert_eq!(again.status(), 409);
     app.stop().await;
 }

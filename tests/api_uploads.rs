@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Every kind of refused upload is named with its reason while the rest of the request goes on.
 
 mod common;
@@ -6,7 +7,12 @@ use common::{fixtures, Setup, TestApp};
 use serde_json::Value;
 
 fn error_for<'a>(body: &'a Value, name: &str) -> &'a Value {
-    body["errors"].as_array().unwrap().iter().find(|e| e["name"] == name).unwrap_or(&Value::Null)
+    body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == name)
+        .unwrap_or(&Value::Null)
 }
 
 #[tokio::test]
@@ -23,13 +29,15 @@ async fn each_bad_file_is_refused_with_its_reason_and_the_good_ones_go_on() {
     let good = fixtures::jpeg(640, 480);
     let truncated = good[..good.len() / 2].to_vec();
     let too_big = fixtures::png(1200, 1200); // plain PNG, well over 200 kB? checked below
-    // 2100 x 2100 = 4.41 MP, over the 4 MP limit, yet a small file (flat colour).
+                                             // 2100 x 2100 = 4.41 MP, over the 4 MP limit, yet a small file (flat colour).
     let too_many_pixels = fixtures::encode(
         image::DynamicImage::ImageRgb8(image::RgbImage::new(2100, 2100)),
         image::ImageFormat::Png,
     );
     let png_named_jpg = fixtures::png(50, 40);
-    let noise: Vec<u8> = (0..300_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let noise: Vec<u8> = (0..300_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
     let (status, body) = client
         .upload(&[
             ("good.jpg", good.clone()),
@@ -42,9 +50,17 @@ async fn each_bad_file_is_refused_with_its_reason_and_the_good_ones_go_on() {
         ])
         .await;
     assert_eq!(status, 201, "{body}");
-    let accepted: Vec<&str> = body["files"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap()).collect();
+    let accepted: Vec<&str> = body["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
     assert_eq!(accepted, ["good.jpg", "really-png.jpg"]);
-    assert_eq!(body["files"][1]["format"], "png", "format comes from the bytes, not the name");
+    assert_eq!(
+        body["files"][1]["format"], "png",
+        "format comes from the bytes, not the name"
+    );
     assert!(body["files"][1]["url"].as_str().unwrap().ends_with(".png"));
     assert_eq!(body["files"][0]["width"], 640);
     assert_eq!(body["files"][0]["height"], 480);
@@ -55,7 +71,10 @@ async fn each_bad_file_is_refused_with_its_reason_and_the_good_ones_go_on() {
     assert_eq!(error_for(&body, "wide.png")["code"], "too_many_pixels");
     for error in body["errors"].as_array().unwrap() {
         let message = error["message"].as_str().unwrap();
-        assert!(message.contains(error["name"].as_str().unwrap()), "message names the file: {message}");
+        assert!(
+            message.contains(error["name"].as_str().unwrap()),
+            "message names the file: {message}"
+        );
     }
     let _ = too_big;
     app.stop().await;
@@ -74,11 +93,17 @@ async fn a_request_where_every_file_is_bad_answers_422() {
 
 #[tokio::test]
 async fn files_beyond_the_batch_limit_are_refused_by_name() {
-    let setup = Setup { extra: vec![("limits.files_per_batch".into(), "2".into())], ..Setup::default() };
+    let setup = Setup {
+        extra: vec![("limits.files_per_batch".into(), "2".into())],
+        ..Setup::default()
+    };
     let app = TestApp::spawn_with(setup).await;
     let client = app.user("alice").await;
-    let files: Vec<(&str, Vec<u8>)> =
-        vec![("1.jpg", fixtures::jpeg(64, 64)), ("2.jpg", fixtures::jpeg(64, 64)), ("3.jpg", fixtures::jpeg(64, 64))];
+    let files: Vec<(&str, Vec<u8>)> = vec![
+        ("1.jpg", fixtures::jpeg(64, 64)),
+        ("2.jpg", fixtures::jpeg(64, 64)),
+        ("3.jpg", fixtures::jpeg(64, 64)),
+    ];
     let (status, body) = client.upload(&files).await;
     assert_eq!(status, 201);
     assert_eq!(body["files"].as_array().unwrap().len(), 2);
@@ -95,8 +120,13 @@ async fn uploaded_files_are_served_as_images_only() {
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["content-type"], "image/png");
     assert_eq!(response.headers()["x-content-type-options"], "nosniff");
-    assert!(response.headers()["content-security-policy"].to_str().unwrap().contains("sandbox"));
-    let missing = reqwest::get(app.url("/public/temp/../aigc.db")).await.unwrap();
+    assert!(response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("sandbox"));
+    let missing = reqwest::get(app.url("/public/temp/../aigc.db"))
+        .await
+        .unwrap();
     assert_eq!(missing.status(), 404);
     app.stop().await;
 }

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The distributed mode: web on MariaDB and RabbitMQ, the work done by two `worker`
 //! processes sharing the storage folder.
 
@@ -27,9 +28,16 @@ async fn web_and_two_workers_on_mariadb_and_rabbitmq_resize_a_batch() {
         prefix: prefix.clone(),
     };
     let logs = app.dir.path();
-    let mut workers =
-        [WorkerProcess::start(&env, &logs.join("w1.log")), WorkerProcess::start(&env, &logs.join("w2.log"))];
-    let health: serde_json::Value = reqwest::get(app.url("/healthz")).await.unwrap().json().await.unwrap();
+    let mut workers = [
+        WorkerProcess::start(&env, &logs.join("w1.log")),
+        WorkerProcess::start(&env, &logs.join("w2.log")),
+    ];
+    let health: serde_json::Value = reqwest::get(app.url("/healthz"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(health["queue"], "ok");
     assert_eq!(health["database"], "ok");
 
@@ -41,18 +49,32 @@ async fn web_and_two_workers_on_mariadb_and_rabbitmq_resize_a_batch() {
             ("IMG_3.png", fixtures::png(640, 480)),
         ])
         .await;
-    let batch = client.submit("resize", &urls, json!({"width": 800, "height": 800, "format": "webp"})).await;
+    let batch = client
+        .submit(
+            "resize",
+            &urls,
+            json!({"width": 800, "height": 800, "format": "webp"}),
+        )
+        .await;
     let batch_id = batch["batch_id"].as_str().unwrap();
     let tasks = client.wait_batch(batch_id, Duration::from_secs(60)).await;
     for task in &tasks {
         assert_eq!(task["task_status"], "completed", "{task}");
         let id = task["task_id"].as_i64().unwrap();
-        let bytes = client.get(&format!("/api/tasks/{id}/result")).await.bytes().await.unwrap();
+        let bytes = client
+            .get(&format!("/api/tasks/{id}/result"))
+            .await
+            .bytes()
+            .await
+            .unwrap();
         assert_eq!(&bytes[8..12], b"WEBP");
         assert_eq!(fixtures::size_of(&bytes), (800, 800));
     }
     for worker in &mut workers {
-        assert!(worker.terminate().success(), "worker stops cleanly on SIGTERM");
+        assert!(
+            worker.terminate().success(),
+            "worker stops cleanly on SIGTERM"
+        );
     }
     app.stop().await;
     delete_topology(&prefix).await;

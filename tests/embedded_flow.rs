@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The whole product on its embedded defaults: SQLite, the in-process queue, consumers in
 //! the web process.
 
@@ -20,7 +21,9 @@ async fn upload_three_photos_resize_to_800_and_download_them() {
             ("small.png", fixtures::png(640, 480)),
         ])
         .await;
-    let batch = client.submit("resize", &urls, json!({"width": 800, "height": 800})).await;
+    let batch = client
+        .submit("resize", &urls, json!({"width": 800, "height": 800}))
+        .await;
     let batch_id = batch["batch_id"].as_str().unwrap();
     let tasks = client.wait_batch(batch_id, Duration::from_secs(30)).await;
     assert_eq!(tasks.len(), 3);
@@ -30,25 +33,57 @@ async fn upload_three_photos_resize_to_800_and_download_them() {
         let id = task["task_id"].as_i64().unwrap();
         let response = client.get(&format!("/api/tasks/{id}/result")).await;
         assert_eq!(response.status(), 200);
-        let disposition = response.headers()["content-disposition"].to_str().unwrap().to_string();
+        let disposition = response.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .to_string();
         let bytes = response.bytes().await.unwrap();
         assert_eq!(fixtures::size_of(&bytes), (800, 800));
         let original = task["original_name"].as_str().unwrap();
         let stem = original.rsplit_once('.').unwrap().0;
-        let encoded_stem: String = stem.bytes().map(|b| if b.is_ascii_alphanumeric() || b == b'_' { (b as char).to_string() } else { format!("%{b:02X}") }).collect();
-        assert!(disposition.contains(&encoded_stem), "{disposition} names {original}");
+        let encoded_stem: String = stem
+            .bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b == b'_' {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect();
+        assert!(
+            disposition.contains(&encoded_stem),
+            "{disposition} names {original}"
+        );
     }
-    let small = tasks.iter().find(|t| t["original_name"] == "small.png").unwrap();
-    assert!(small["result_url"].as_str().unwrap().ends_with("/small_800x800.png"));
+    let small = tasks
+        .iter()
+        .find(|t| t["original_name"] == "small.png")
+        .unwrap();
+    assert!(small["result_url"]
+        .as_str()
+        .unwrap()
+        .ends_with("/small_800x800.png"));
     let zip = client.get(&format!("/api/batches/{batch_id}/zip")).await;
     assert_eq!(zip.status(), 200);
     let bytes = zip.bytes().await.unwrap();
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
     let mut names: Vec<String> = archive.file_names().map(String::from).collect();
     names.sort();
-    assert_eq!(names, ["IMG_0012_800x800.jpg", "small_800x800.png", "竖图_800x800.jpg"]);
+    assert_eq!(
+        names,
+        [
+            "IMG_0012_800x800.jpg",
+            "small_800x800.png",
+            "竖图_800x800.jpg"
+        ]
+    );
     let mut first = Vec::new();
-    archive.by_name("IMG_0012_800x800.jpg").unwrap().read_to_end(&mut first).unwrap();
+    archive
+        .by_name("IMG_0012_800x800.jpg")
+        .unwrap()
+        .read_to_end(&mut first)
+        .unwrap();
     assert_eq!(fixtures::size_of(&first), (800, 800));
     app.stop().await;
 }
@@ -57,14 +92,23 @@ async fn upload_three_photos_resize_to_800_and_download_them() {
 async fn tasks_left_unfinished_are_queued_again_when_the_process_restarts() {
     let app = TestApp::spawn().await;
     let client = app.user("alice").await;
-    let urls = client.upload_ok(&[("a.jpg", fixtures::jpeg(300, 300)), ("b.jpg", fixtures::jpeg(300, 300))]).await;
+    let urls = client
+        .upload_ok(&[
+            ("a.jpg", fixtures::jpeg(300, 300)),
+            ("b.jpg", fixtures::jpeg(300, 300)),
+        ])
+        .await;
     let database_url = app.database_url.clone();
     let db = app.state.db.clone();
-    let batch = client.submit("resize", &urls, json!({"width": 50, "height": 50})).await;
+    let batch = client
+        .submit("resize", &urls, json!({"width": 50, "height": 50}))
+        .await;
     let batch_id = batch["batch_id"].as_str().unwrap().to_string();
     client.wait_batch(&batch_id, Duration::from_secs(20)).await;
     // Put the rows back the way a crashed process leaves them: one pending, one processing.
-    let aigc_studio::store::Db::Sqlite(pool) = &db else { panic!("sqlite expected") };
+    let aigc_studio::store::Db::Sqlite(pool) = &db else {
+        panic!("sqlite expected")
+    };
     sqlx::query(
         "UPDATE aigc_tasks SET task_status = 'pending', process_status = NULL, \
          result_url = NULL, result_data = NULL",
@@ -85,6 +129,9 @@ async fn tasks_left_unfinished_are_queued_again_when_the_process_restarts() {
     client.login("alice", common::PASSWORD).await;
     let tasks = client.wait_batch(&batch_id, Duration::from_secs(30)).await;
     assert_eq!(tasks.len(), 2);
-    assert!(tasks.iter().all(|t| t["task_status"] == "completed"), "{tasks:?}");
+    assert!(
+        tasks.iter().all(|t| t["task_status"] == "completed"),
+        "{tasks:?}"
+    );
     again.stop().await;
 }

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The schema comes up on both engines, twice without harm, and keeps the owner's columns.
 
 mod common;
@@ -5,10 +6,24 @@ mod common;
 use aigc_studio::store::{connect, Db};
 
 const OWNER_COLUMNS: [&str; 9] = [
-    "id", "user_id", "task_type", "task_params", "original_path", "result_url", "result_data",
-    "task_status", "process_status",
+    "id",
+    "user_id",
+    "task_type",
+    "task_params",
+    "original_path",
+    "result_url",
+    "result_data",
+    "task_status",
+    "process_status",
 ];
-const ADDED: [&str; 6] = ["batch_id", "created_at", "started_at", "completed_at", "attempt", "queued_at"];
+const ADDED: [&str; 6] = [
+    "batch_id",
+    "created_at",
+    "started_at",
+    "completed_at",
+    "attempt",
+    "queued_at",
+];
 
 async fn columns(db: &Db) -> Vec<String> {
     match db {
@@ -28,7 +43,10 @@ async fn columns(db: &Db) -> Vec<String> {
 
 fn assert_schema(cols: &[String]) {
     for col in OWNER_COLUMNS.iter().chain(ADDED.iter()) {
-        assert!(cols.iter().any(|c| c == col), "column {col} missing from {cols:?}");
+        assert!(
+            cols.iter().any(|c| c == col),
+            "column {col} missing from {cols:?}"
+        );
     }
 }
 
@@ -49,7 +67,9 @@ async fn mariadb_schema_with_enums_and_foreign_key() {
     let url = common::mariadb::fresh_database().await;
     let db = connect(&url, 2).await.unwrap();
     assert_schema(&columns(&db).await);
-    let Db::MySql(pool) = &db else { panic!("mysql expected") };
+    let Db::MySql(pool) = &db else {
+        panic!("mysql expected")
+    };
     let kind: String = sqlx::query_scalar(
         "SELECT CAST(COLUMN_TYPE AS CHAR) FROM information_schema.COLUMNS \
          WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'aigc_tasks' AND COLUMN_NAME = 'task_status'",
@@ -58,9 +78,10 @@ async fn mariadb_schema_with_enums_and_foreign_key() {
     .await
     .unwrap();
     assert_eq!(kind, "enum('pending','processing','completed','failed')");
-    let orphan = sqlx::query("INSERT INTO aigc_tasks (user_id, task_type) VALUES (424242, 'resize')")
-        .execute(pool)
-        .await;
+    let orphan =
+        sqlx::query("INSERT INTO aigc_tasks (user_id, task_type) VALUES (424242, 'resize')")
+            .execute(pool)
+            .await;
     assert!(orphan.is_err(), "the foreign key to users(id) is enforced");
     db.close().await;
     let again = connect(&url, 2).await.unwrap();
@@ -83,13 +104,19 @@ async fn an_existing_admin_panel_users_table_is_kept() {
         .execute(&mut conn)
         .await
         .unwrap();
-        sqlx::query("INSERT INTO users (username, password_hash, email) VALUES ('boss', 'x', 'b@shop')")
-            .execute(&mut conn)
-            .await
-            .unwrap();
+        sqlx::query(
+            "INSERT INTO users (username, password_hash, email) VALUES ('boss', 'x', 'b@shop')",
+        )
+        .execute(&mut conn)
+        .await
+        .unwrap();
     }
     let db = connect(&url, 2).await.unwrap();
-    let user = db.user_by_name("boss").await.unwrap().expect("existing user kept");
+    let user = db
+        .user_by_name("boss")
+        .await
+        .unwrap()
+        .expect("existing user kept");
     assert_eq!(user.id, 1);
     db.close().await;
     common::mariadb::drop_database(&url).await;

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The RabbitMQ engine against a real broker, each test on its own prefix.
 
 #[path = "support/rabbit.rs"]

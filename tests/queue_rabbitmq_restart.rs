@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! A consumer stream and a publisher across a full broker restart.
 //!
 //! Ignored by default because it stops the shared RabbitMQ for a few seconds, which breaks

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Configuration layering and the admin panel's config.php.
 
 use std::io::Write;
@@ -18,18 +19,28 @@ fn defaults_match_the_design() {
     assert_eq!(s.limits.image_pixels, 50_000_000);
     assert!(!s.is_distributed());
     let raw = Settings::raw(None).unwrap();
-    assert_eq!(raw.get_string("dashscope.model").unwrap(), "qwen-image-edit-plus");
+    assert_eq!(
+        raw.get_string("dashscope.model").unwrap(),
+        "qwen-image-edit-plus"
+    );
     assert_eq!(raw.get_float("dashscope.requests_per_second").unwrap(), 2.0);
 }
 
 #[test]
 fn a_file_overrides_defaults_and_overrides_win_over_the_file() {
     let mut file = tempfile::Builder::new().suffix(".toml").tempfile().unwrap();
-    writeln!(file, "[server]\nbind = \"0.0.0.0:9000\"\n[queue]\nprefix = \"shop1\"").unwrap();
+    writeln!(
+        file,
+        "[server]\nbind = \"0.0.0.0:9000\"\n[queue]\nprefix = \"shop1\""
+    )
+    .unwrap();
     let s = Settings::load_with(Some(file.path()), &[("queue.prefix", "override")]).unwrap();
     assert_eq!(s.server.bind, "0.0.0.0:9000");
     assert_eq!(s.queue.prefix, "override");
-    assert_eq!(s.server.public_url, "http://127.0.0.1:8080", "untouched keys keep defaults");
+    assert_eq!(
+        s.server.public_url, "http://127.0.0.1:8080",
+        "untouched keys keep defaults"
+    );
 }
 
 #[test]
@@ -55,7 +66,11 @@ fn environment_variables_override_files_and_lists_are_comma_separated() {
     }
     let exe = std::env::current_exe().unwrap();
     let status = std::process::Command::new(exe)
-        .args(["--exact", "environment_variables_override_files_and_lists_are_comma_separated", "--nocapture"])
+        .args([
+            "--exact",
+            "environment_variables_override_files_and_lists_are_comma_separated",
+            "--nocapture",
+        ])
         .env("AIGC_SETTINGS_CHILD", "1")
         .env("AIGC__DATABASE__URL", "mysql://u:p@db/aigc")
         .env("AIGC__LIMITS__FILES_PER_BATCH", "7")
@@ -79,11 +94,26 @@ if (!defined('X')) { define('URL', 'https://a.b/c#frag'); }
 $undefined = 'define("NOPE", "no")';
 "#;
     let defines = read_php_defines(php);
-    assert_eq!(defines.get("ALIYUN_API_KEY").map(String::as_str), Some("sk-abc'123"));
-    assert_eq!(defines.get("ALIYUN_API_ID").map(String::as_str), Some("id-\"x\"-42"));
-    assert_eq!(defines.get("DB_HOST").map(String::as_str), Some("localhost"));
-    assert_eq!(defines.get("URL").map(String::as_str), Some("https://a.b/c#frag"));
-    assert!(!defines.contains_key("NOPE"), "text inside a string is not code");
+    assert_eq!(
+        defines.get("ALIYUN_API_KEY").map(String::as_str),
+        Some("sk-abc'123")
+    );
+    assert_eq!(
+        defines.get("ALIYUN_API_ID").map(String::as_str),
+        Some("id-\"x\"-42")
+    );
+    assert_eq!(
+        defines.get("DB_HOST").map(String::as_str),
+        Some("localhost")
+    );
+    assert_eq!(
+        defines.get("URL").map(String::as_str),
+        Some("https://a.b/c#frag")
+    );
+    assert!(
+        !defines.contains_key("NOPE"),
+        "text inside a string is not code"
+    );
 }
 
 #[test]
@@ -92,14 +122,30 @@ fn the_key_comes_from_config_php_when_configured_and_no_other_source_has_it() {
         return; // a key in the environment wins, by design
     }
     let mut php = tempfile::Builder::new().suffix(".php").tempfile().unwrap();
-    writeln!(php, "<?php\ndefine('ALIYUN_API_KEY', 'sk-panel');\ndefine('ALIYUN_API_ID', 'id-7');").unwrap();
+    writeln!(
+        php,
+        "<?php\ndefine('ALIYUN_API_KEY', 'sk-panel');\ndefine('ALIYUN_API_ID', 'id-7');"
+    )
+    .unwrap();
     let path = php.path().display().to_string();
     let s = Settings::load_with(None, &[("admin_panel.config_php", &path)]).unwrap();
     assert_eq!(s.dashscope.api_key.expose(), "sk-panel");
     assert_eq!(s.dashscope.api_id.expose(), "id-7");
-    let configured =
-        Settings::load_with(None, &[("admin_panel.config_php", &path), ("dashscope.api_key", "sk-cfg")]).unwrap();
+    let configured = Settings::load_with(
+        None,
+        &[
+            ("admin_panel.config_php", &path),
+            ("dashscope.api_key", "sk-cfg"),
+        ],
+    )
+    .unwrap();
     assert_eq!(configured.dashscope.api_key.expose(), "sk-cfg");
-    let missing = Settings::load_with(None, &[("admin_panel.config_php", "/nonexistent/config.php")]);
-    assert!(missing.is_err(), "a configured but missing config.php is reported");
+    let missing = Settings::load_with(
+        None,
+        &[("admin_panel.config_php", "/nonexistent/config.php")],
+    );
+    assert!(
+        missing.is_err(),
+        "a configured but missing config.php is reported"
+    );
 }

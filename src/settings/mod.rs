@@ -114,7 +114,10 @@ impl Settings {
     /// Like [`Settings::load`], with `overrides` (`("server.bind", "...")`) applied last.
     /// Tests use it to give each application its own database, port and queue prefix
     /// without touching the process environment.
-    pub fn load_with(file: Option<&Path>, overrides: &[(&str, &str)]) -> Result<Settings, SettingsError> {
+    pub fn load_with(
+        file: Option<&Path>,
+        overrides: &[(&str, &str)],
+    ) -> Result<Settings, SettingsError> {
         let raw = layered(file, overrides)?;
         let mut settings: Settings = raw.try_deserialize()?;
         settings.resolve_api_key()?;

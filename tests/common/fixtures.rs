@@ -7,7 +7,11 @@ use image::{ImageFormat, Rgb, RgbImage};
 /// A JPEG of `width` x `height` with a gradient, so resized outputs are not blank.
 pub fn jpeg(width: u32, height: u32) -> Vec<u8> {
     let img = RgbImage::from_fn(width, height, |x, y| {
-        Rgb([(x * 255 / width.max(1)) as u8, (y * 255 / height.max(1)) as u8, 120])
+        Rgb([
+            (x * 255 / width.max(1)) as u8,
+            (y * 255 / height.max(1)) as u8,
+            120,
+        ])
     });
     encode(image::DynamicImage::ImageRgb8(img), ImageFormat::Jpeg)
 }

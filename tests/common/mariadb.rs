@@ -18,8 +18,12 @@ pub async fn fresh_database() -> String {
 }
 
 pub async fn drop_database(url: &str) {
-    let Some(name) = url.rsplit('/').next() else { return };
+    let Some(name) = url.rsplit('/').next() else {
+        return;
+    };
     if let Ok(mut conn) = sqlx::MySqlConnection::connect(&format!("{SERVER}/test")).await {
-        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS `{name}`")).execute(&mut conn).await;
+        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS `{name}`"))
+            .execute(&mut conn)
+            .await;
     }
 }

@@ -48,24 +48,41 @@ impl TestApp {
             .database_url
             .clone()
             .unwrap_or_else(|| format!("sqlite://{}/aigc.db", dir.path().display()));
-        let storage = setup.storage.clone().unwrap_or_else(|| dir.path().join("public"));
+        let storage = setup
+            .storage
+            .clone()
+            .unwrap_or_else(|| dir.path().join("public"));
         Self::start(dir, database_url, storage, &setup).await
     }
 
-    async fn start(dir: tempfile::TempDir, database_url: String, storage: PathBuf, setup: &Setup) -> TestApp {
+    async fn start(
+        dir: tempfile::TempDir,
+        database_url: String,
+        storage: PathBuf,
+        setup: &Setup,
+    ) -> TestApp {
         // Bind first to learn the port, since public URLs must carry it.
         let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = probe.local_addr().expect("addr").port();
         drop(probe);
         let base = format!("http://127.0.0.1:{port}");
         let settings = settings_for(&base, &database_url, &storage, setup);
-        let app = Application::build(settings).await.expect("application builds");
+        let app = Application::build(settings)
+            .await
+            .expect("application builds");
         let state = app.state.clone();
         let (stop, stopped) = oneshot::channel::<()>();
         let handle = tokio::spawn(app.run_until(async move {
             let _ = stopped.await;
         }));
-        TestApp { base, dir, state, database_url, stop: Some(stop), handle: Some(handle) }
+        TestApp {
+            base,
+            dir,
+            state,
+            database_url,
+            stop: Some(stop),
+            handle: Some(handle),
+        }
     }
 
     pub fn storage_root(&self) -> &Path {
@@ -97,7 +114,9 @@ impl TestApp {
 
     /// Adds a user and returns a logged-in client for it.
     pub async fn user(&self, name: &str) -> Client {
-        aigc_studio::auth::set_user(&self.state.db, name, PASSWORD).await.expect("user added");
+        aigc_studio::auth::set_user(&self.state.db, name, PASSWORD)
+            .await
+            .expect("user added");
         let client = Client::new(&self.base);
         client.login(name, PASSWORD).await;
         client
@@ -132,8 +151,15 @@ pub struct Client {
 
 impl Client {
     pub fn new(base: &str) -> Client {
-        let http = reqwest::Client::builder().cookie_store(true).build().expect("client");
-        Client { http, base: base.to_string(), csrf: std::sync::Mutex::new(String::new()) }
+        let http = reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .expect("client");
+        Client {
+            http,
+            base: base.to_string(),
+            csrf: std::sync::Mutex::new(String::new()),
+        }
     }
 
     pub fn csrf(&self) -> String {
@@ -150,14 +176,24 @@ impl Client {
             .expect("login request");
         if response.status().is_success() {
             let body: Value = response.json().await.expect("login json");
-            *self.csrf.lock().expect("lock") = body["csrf_token"].as_str().unwrap_or("").to_string();
-            return self.http.get(format!("{}/healthz", self.base)).send().await.expect("ping");
+            *self.csrf.lock().expect("lock") =
+                body["csrf_token"].as_str().unwrap_or("").to_string();
+            return self
+                .http
+                .get(format!("{}/healthz", self.base))
+                .send()
+                .await
+                .expect("ping");
         }
         response
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.http.get(format!("{}{path}", self.base)).send().await.expect("GET")
+        self.http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("GET")
     }
 
     pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
@@ -193,7 +229,12 @@ impl Client {
     pub async fn upload_ok(&self, files: &[(&str, Vec<u8>)]) -> Vec<String> {
         let (status, body) = self.upload(files).await;
         assert_eq!(status, 201, "upload refused: {body}");
-        body["files"].as_array().expect("files").iter().map(|f| f["url"].as_str().expect("url").to_string()).collect()
+        body["files"]
+            .as_array()
+            .expect("files")
+            .iter()
+            .map(|f| f["url"].as_str().expect("url").to_string())
+            .collect()
     }
 
     pub async fn submit(&self, task_type: &str, images: &[String], options: Value) -> Value {
@@ -216,7 +257,9 @@ impl Client {
                 .await
                 .expect("json");
             let tasks = body["tasks"].as_array().cloned().unwrap_or_default();
-            let done = tasks.iter().all(|t| matches!(t["task_status"].as_str(), Some("completed" | "failed")));
+            let done = tasks
+                .iter()
+                .all(|t| matches!(t["task_status"].as_str(), Some("completed" | "failed")));
             if (done && !tasks.is_empty()) || tokio::time::Instant::now() > deadline {
                 return tasks;
             }

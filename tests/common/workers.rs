@@ -59,12 +59,17 @@ impl Drop for WorkerProcess {
 
 /// Deletes the exchanges and queues a test created under `prefix`.
 pub async fn delete_topology(prefix: &str) {
-    if let Ok(broker) = aigc_studio::queue::rabbitmq::RabbitBroker::connect(RABBITMQ, prefix, 5).await {
+    if let Ok(broker) =
+        aigc_studio::queue::rabbitmq::RabbitBroker::connect(RABBITMQ, prefix, 5).await
+    {
         let _ = broker.delete_topology().await;
         broker.close().await;
     }
 }
 
 pub fn unique_prefix(test: &str) -> String {
-    format!("t-{test}-{}", &uuid::Uuid::new_v4().simple().to_string()[..10])
+    format!(
+        "t-{test}-{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..10]
+    )
 }
