@@ -16,3 +16,11 @@ pub fn init() {
     // A second init (tests build several apps in one process) keeps the first subscriber.
     let _ = result;
 }
+
+/// For tests: the same filter, written through libtest's capture so that only a failing
+/// test shows its logs.
+pub fn init_for_tests() {
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,lapin=warn,hyper=warn"));
+    let _ = fmt().with_env_filter(filter).with_target(false).with_test_writer().try_init();
+}

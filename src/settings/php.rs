@@ -23,21 +23,40 @@ pub fn read_php_defines(source: &str) -> HashMap<String, String> {
     found
 }
 
-/// Finds `define` as a whole word (not `undefined` or `defined`).
+/// Finds `define` as a whole word outside string literals (not `undefined`, not inside
+/// `'define("X", "y")'`).
 fn find_define(text: &str) -> Option<usize> {
-    let mut from = 0;
-    while let Some(pos) = text[from..].find("define") {
-        let at = from + pos;
-        let before = text[..at].chars().next_back();
-        let after = text[at + 6..].chars().next();
-        let word_start = !before.is_some_and(|c| c.is_alphanumeric() || c == '_');
-        let word_end = !after.is_some_and(|c| c.is_alphanumeric() || c == '_');
-        if word_start && word_end {
-            return Some(at);
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\'' | b'"' => i = skip_string(bytes, i),
+            _ if bytes[i..].starts_with(b"define") && is_word_at(text, i, 6) => return Some(i),
+            _ => i += 1,
         }
-        from = at + 6;
     }
     None
+}
+
+/// The index just past the string literal that starts at `start`.
+fn skip_string(bytes: &[u8], start: usize) -> usize {
+    let quote = bytes[start];
+    let mut i = start + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            c if c == quote => return i + 1,
+            _ => i += 1,
+        }
+    }
+    bytes.len()
+}
+
+fn is_word_at(text: &str, at: usize, len: usize) -> bool {
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
+    let before = text[..at].chars().next_back();
+    let after = text.get(at + len..).and_then(|rest| rest.chars().next());
+    !before.is_some_and(is_word) && !after.is_some_and(is_word)
 }
 
 /// Parses `define ( 'NAME' , 'value' )` at the start of `text`; returns the bytes used.

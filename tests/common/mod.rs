@@ -42,7 +42,7 @@ impl TestApp {
     }
 
     pub async fn spawn_with(setup: Setup) -> TestApp {
-        aigc_studio::telemetry::init();
+        aigc_studio::telemetry::init_for_tests();
         let dir = tempfile::tempdir().expect("temp dir");
         let database_url = setup
             .database_url
