@@ -19,7 +19,7 @@ use crate::settings::Settings;
 use crate::storage::Storage;
 use crate::task::Lane;
 use crate::web::{self, AppState};
-use crate::worker::LaneWorker;
+use crate::worker::{LanePause, LaneWorker};
 
 pub async fn open_broker(settings: &Settings) -> anyhow::Result<Arc<dyn Broker>> {
     let queue = &settings.queue;
@@ -60,6 +60,8 @@ pub fn spawn_lanes(
 ) {
     let jobs = job_context(settings);
     for lane in lanes {
+        let first = Duration::from_secs(settings.worker.lane_pause_secs.max(1));
+        let pause = Arc::new(LanePause::with_first_pause(first));
         let prefetch = match lane {
             Lane::Ai => settings.worker.ai_prefetch,
             Lane::Local => settings.worker.local_prefetch,
@@ -71,6 +73,7 @@ pub fn spawn_lanes(
             prefetch,
             delivery_limit: settings.queue.delivery_limit,
             grace: Duration::from_secs(settings.worker.shutdown_grace_secs),
+            pause,
         };
         let token = shutdown.clone();
         tasks.spawn(async move {

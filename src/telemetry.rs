@@ -22,5 +22,9 @@ pub fn init() {
 pub fn init_for_tests() {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,lapin=warn,hyper=warn"));
-    let _ = fmt().with_env_filter(filter).with_target(false).with_test_writer().try_init();
+    let _ = fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_test_writer()
+        .try_init();
 }

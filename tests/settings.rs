@@ -155,5 +155,8 @@ fn config_php_with_chinese_comments_and_strings_is_read() {
     let php = "<?php\n// 阿里云密钥\ndefine('SITE', '青年汽车');\ndefine('ALIYUN_API_KEY', 'sk-中文-ok');\n";
     let defines = read_php_defines(php);
     assert_eq!(defines.get("SITE").map(String::as_str), Some("青年汽车"));
-    assert_eq!(defines.get("ALIYUN_API_KEY").map(String::as_str), Some("sk-中文-ok"));
+    assert_eq!(
+        defines.get("ALIYUN_API_KEY").map(String::as_str),
+        Some("sk-中文-ok")
+    );
 }

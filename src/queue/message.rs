@@ -58,6 +58,16 @@ pub enum Event {
         message: String,
         result_data: Value,
     },
+    /// The task went back to the queue because its lane is paused (a wrong key, an account
+    /// in arrears): it waits, with a message for the user, instead of failing.
+    #[serde(rename = "task.waiting.v1")]
+    Waiting {
+        task_id: TaskId,
+        attempt: u32,
+        at: DateTime<Utc>,
+        code: String,
+        message: String,
+    },
 }
 
 impl TaskMessage {
@@ -77,7 +87,8 @@ impl Event {
         match self {
             Event::Started { task_id, .. }
             | Event::Completed { task_id, .. }
-            | Event::Failed { task_id, .. } => *task_id,
+            | Event::Failed { task_id, .. }
+            | Event::Waiting { task_id, .. } => *task_id,
         }
     }
 
@@ -85,7 +96,8 @@ impl Event {
         match self {
             Event::Started { attempt, .. }
             | Event::Completed { attempt, .. }
-            | Event::Failed { attempt, .. } => *attempt,
+            | Event::Failed { attempt, .. }
+            | Event::Waiting { attempt, .. } => *attempt,
         }
     }
 }

@@ -85,6 +85,16 @@ pub async fn apply(db: &Db, event: &Event) -> Result<(), StoreError> {
             db.record_failed(*task_id, Some(*attempt), *at, &data)
                 .await?
         }
+        Event::Waiting {
+            task_id,
+            attempt,
+            at,
+            code,
+            message,
+        } => {
+            let notice = json!({"notice": {"code": code, "message": message, "at": at}});
+            db.record_waiting(*task_id, *attempt, &notice).await?
+        }
     };
     tracing::debug!(
         task_id = event.task_id(),

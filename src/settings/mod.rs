@@ -61,6 +61,7 @@ pub struct WorkerSettings {
     pub local_prefetch: u16,
     pub ai_prefetch: u16,
     pub shutdown_grace_secs: u64,
+    pub lane_pause_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

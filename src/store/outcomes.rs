@@ -41,6 +41,23 @@ impl Db {
         Ok(changed > 0)
     }
 
+    /// Puts a task back to pending with a notice for the user (its lane is paused).
+    pub async fn record_waiting(
+        &self,
+        id: TaskId,
+        attempt: u32,
+        notice: &Value,
+    ) -> Result<bool, StoreError> {
+        let sql = "UPDATE aigc_tasks SET task_status = 'pending', started_at = NULL, \
+                   result_data = ? \
+                   WHERE id = ? AND attempt = ? AND task_status IN ('pending', 'processing')";
+        let changed = on_pool!(self, pool => {
+            sqlx::query(sql).bind(notice.to_string()).bind(id).bind(attempt as i32)
+                .execute(pool).await.map(|r| r.rows_affected())
+        })?;
+        Ok(changed > 0)
+    }
+
     /// `attempt: None` fails whatever attempt is current (used for dead letters that could
     /// not be read).
     pub async fn record_failed(

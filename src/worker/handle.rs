@@ -38,8 +38,15 @@ impl LaneWorker {
         let outcome = jobs::run(&self.jobs, &order).await;
         let elapsed_ms = clock.elapsed().as_millis() as u64;
         let last_delivery = delivery.previous_deliveries + 1 >= self.delivery_limit;
+        if outcome.is_ok() {
+            self.pause.resume();
+        }
         let event = match outcome {
             Ok(output) => completed(&order, output, elapsed_ms, delivery.previous_deliveries),
+            Err(err) if err.class == FailClass::StopLane => {
+                self.pause.pause(&err.code, &err.message);
+                return self.wait_in_queue(delivery, &order, err).await;
+            }
             Err(err) if err.class == FailClass::Final || last_delivery => {
                 failed(&order, err, elapsed_ms, delivery.previous_deliveries)
             }
@@ -50,6 +57,33 @@ impl LaneWorker {
             }
         };
         self.settle(delivery, event).await;
+    }
+
+    /// Puts the task back at the end of its queue as a fresh message (so waiting does not
+    /// count against its delivery limit) and tells the user why it waits.
+    async fn wait_in_queue(
+        &self,
+        delivery: Delivery<TaskMessage>,
+        order: &TaskOrder,
+        err: JobError,
+    ) {
+        let fresh = TaskMessage::V1(order.clone());
+        if let Err(publish) = self.broker.publish_task(&fresh).await {
+            tracing::warn!(error = %publish, "could not requeue a waiting task; giving it back");
+            let _ = delivery.retry().await;
+            return;
+        }
+        let waiting = Event::Waiting {
+            task_id: order.task_id,
+            attempt: order.attempt,
+            at: Utc::now(),
+            code: err.code,
+            message: err.message,
+        };
+        if let Err(publish) = self.broker.publish_event(&waiting).await {
+            tracing::warn!(error = %publish, "waiting notice not recorded");
+        }
+        let _ = delivery.ack().await;
     }
 
     /// Acknowledges only after the outcome event is confirmed; otherwise the message goes

@@ -3,6 +3,7 @@
 //! any point leaves the message unacknowledged, so the broker hands it to another worker.
 
 mod handle;
+mod pause;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,6 +16,8 @@ use crate::jobs::JobContext;
 use crate::queue::{Broker, QueueError};
 use crate::task::Lane;
 
+pub use pause::{LanePause, Paused};
+
 #[derive(Clone)]
 pub struct LaneWorker {
     pub broker: Arc<dyn Broker>,
@@ -25,6 +28,8 @@ pub struct LaneWorker {
     pub delivery_limit: u32,
     /// How long a stopping worker waits for the tasks it holds.
     pub grace: Duration,
+    /// Set when the service refuses the whole lane (see [`LanePause`]).
+    pub pause: Arc<LanePause>,
 }
 
 impl LaneWorker {
@@ -34,6 +39,22 @@ impl LaneWorker {
         let mut running = JoinSet::new();
         tracing::info!(lane = %self.lane, prefetch = self.prefetch, "lane consumer started");
         loop {
+            if let Some(paused) = self.pause.current() {
+                // Wait out the pause, then try one task alone: its outcome ends or lengthens
+                // the pause.
+                tokio::select! {
+                    _ = shutdown.cancelled() => break,
+                    _ = tokio::time::sleep_until(paused.until) => {}
+                }
+                tokio::select! {
+                    _ = shutdown.cancelled() => break,
+                    next = deliveries.next() => match next {
+                        Some(delivery) => self.clone().handle(delivery).await,
+                        None => break,
+                    },
+                }
+                continue;
+            }
             tokio::select! {
                 _ = shutdown.cancelled() => break,
                 Some(done) = running.join_next(), if !running.is_empty() => log_panic(done),

@@ -195,5 +195,6 @@ fn kind(event: &Event) -> &'static str {
         Event::Started { .. } => "started",
         Event::Completed { .. } => "completed",
         Event::Failed { .. } => "failed",
+        Event::Waiting { .. } => "waiting",
     }
 }

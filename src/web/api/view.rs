@@ -18,6 +18,7 @@ pub fn task_json(row: &TaskRow) -> Value {
         "result_url": row.result_url,
         "result_urls": result_urls(row, &data),
         "error": error_of(row, &data),
+        "notice": notice_of(row, &data),
         "attempt": row.attempt,
         "created_at": row.created_at,
         "started_at": row.started_at,
@@ -46,4 +47,12 @@ fn error_of(row: &TaskRow, data: &Value) -> Value {
         Some(error) if error.is_object() => error.clone(),
         _ => json!({"code": "failed", "message": "处理失败"}),
     }
+}
+
+/// Why a pending task waits (its lane is paused), while it waits.
+fn notice_of(row: &TaskRow, data: &Value) -> Value {
+    if row.task_status != "pending" {
+        return Value::Null;
+    }
+    data.get("notice").cloned().unwrap_or(Value::Null)
 }
