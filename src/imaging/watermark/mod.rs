@@ -178,7 +178,7 @@ fn image_to_fit(img: &DynamicImage, target_w: f32, room: (u32, u32)) -> RgbaImag
     let scale = (target_w / w).min(room.0 as f32 / w).min(room.1 as f32 / h);
     let new_w = ((w * scale).round() as u32).max(1);
     let new_h = ((h * scale).round() as u32).max(1);
-    scale_to(img, new_w, new_h, false).to_rgba8()
+    scale_to(img, new_w, new_h, false).into_rgba8()
 }
 
 fn apply_opacity(mark: &mut RgbaImage, opacity: f32) {
