@@ -101,7 +101,7 @@ pub fn watermark(
 /// A mark ready to be sized for a particular picture.
 enum MarkSource<'a> {
     Text {
-        font: &'a ab_glyph::FontArc,
+        font: &'a font::LoadedFont,
         text: &'a str,
         color: [u8; 3],
     },
@@ -132,7 +132,7 @@ impl<'a> MarkSource<'a> {
         match self {
             Self::Text { font, text, color } => {
                 let px = clamp_or(size, 0.005, 1.0, DEFAULT_TEXT_SIZE) * width as f32;
-                text_to_fit(font, text, px, *color, room)
+                text_to_fit(font.as_ref(), text, px, *color, room)
             }
             Self::Image(img) => {
                 let fraction = clamp_or(size, 0.005, 1.0, DEFAULT_IMAGE_SIZE);
@@ -158,7 +158,7 @@ fn decode_mark(bytes: &[u8], limits: &Limits) -> Result<DynamicImage, ImagingErr
 
 /// Renders the text, once more smaller if it would not fit in `room`.
 fn text_to_fit(
-    font: &ab_glyph::FontArc,
+    font: swash::FontRef<'_>,
     text: &str,
     px: f32,
     color: [u8; 3],
