@@ -18,6 +18,33 @@ pub(crate) fn decode_jpeg(
     info: &JpegInfo,
     min_stored: (u32, u32),
 ) -> Result<DynamicImage, ImagingError> {
+    let cmyk = info.components == 4;
+    let format = if cmyk {
+        PixelFormat::CMYK
+    } else {
+        PixelFormat::RGB
+    };
+    let (pixels, width, height) = decompress_scaled(bytes, format, min_stored)?;
+
+    if cmyk {
+        let rgb = color::cmyk_to_rgb(width, height, pixels, info.adobe, info.icc.as_deref());
+        return Ok(DynamicImage::ImageRgb8(rgb));
+    }
+    let rgb = RgbImage::from_raw(width, height, pixels)
+        .ok_or_else(|| ImagingError::DamagedImage("decoded buffer has the wrong size".into()))?;
+    let mut img = DynamicImage::ImageRgb8(rgb);
+    if let Some(icc) = &info.icc {
+        color::icc_to_srgb(&mut img, icc);
+    }
+    Ok(img)
+}
+
+/// Runs libjpeg-turbo; returns the packed pixels in `format` and their size.
+fn decompress_scaled(
+    bytes: &[u8],
+    format: PixelFormat,
+    min_stored: (u32, u32),
+) -> Result<(Vec<u8>, u32, u32), ImagingError> {
     let damaged = |e: turbojpeg::Error| ImagingError::DamagedImage(e.to_string());
     let mut decompressor = Decompressor::new().map_err(damaged)?;
     let header = decompressor.read_header(bytes).map_err(damaged)?;
@@ -29,12 +56,6 @@ pub(crate) fn decode_jpeg(
     decompressor.set_scaling_factor(factor).map_err(damaged)?;
 
     let (width, height) = (factor.scale(header.width), factor.scale(header.height));
-    let cmyk = info.components == 4;
-    let format = if cmyk {
-        PixelFormat::CMYK
-    } else {
-        PixelFormat::RGB
-    };
     let pitch = width * format.size();
     let mut pixels = vec![0u8; pitch * height];
     let output = Image {
@@ -45,19 +66,7 @@ pub(crate) fn decode_jpeg(
         format,
     };
     decompressor.decompress(bytes, output).map_err(damaged)?;
-
-    let (w, h) = (to_u32(width)?, to_u32(height)?);
-    if cmyk {
-        let rgb = color::cmyk_to_rgb(w, h, pixels, info.adobe, info.icc.as_deref());
-        return Ok(DynamicImage::ImageRgb8(rgb));
-    }
-    let rgb = RgbImage::from_raw(w, h, pixels)
-        .ok_or_else(|| ImagingError::DamagedImage("decoded buffer has the wrong size".into()))?;
-    let mut img = DynamicImage::ImageRgb8(rgb);
-    if let Some(icc) = &info.icc {
-        color::icc_to_srgb(&mut img, icc);
-    }
-    Ok(img)
+    Ok((pixels, to_u32(width)?, to_u32(height)?))
 }
 
 /// The smallest of 1/8, 1/4, 1/2 that keeps both sides at least as large as asked; the

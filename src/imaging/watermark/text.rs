@@ -48,25 +48,12 @@ pub(crate) fn render_text(
         height,
         alpha: vec![0u8; (width * height) as usize],
     };
-    let mut scaler_context = ScaleContext::new();
-    let mut scaler = scaler_context.builder(font).size(px).hint(false).build();
     let mut missing = 0usize;
+    let mut context = ScaleContext::new();
+    let mut scaler = context.builder(font).size(px).hint(false).build();
     for (index, (glyphs, _)) in lines.iter().enumerate() {
         let baseline = 1.0 + ascent + line_height * index as f32;
-        for glyph in glyphs {
-            if glyph.id == 0 {
-                missing += 1;
-                continue;
-            }
-            let (x, fraction) = (1.0 + glyph.x.floor(), glyph.x.fract());
-            let image = Render::new(&[Source::Outline])
-                .format(Format::Alpha)
-                .offset(Vector::new(fraction, 0.0))
-                .render(&mut scaler, glyph.id);
-            if let Some(image) = image {
-                coverage.add(&image, x as i64, baseline as i64);
-            }
-        }
+        missing += draw_line(&mut scaler, glyphs, baseline, &mut coverage);
     }
     if missing > 0 {
         tracing::debug!(
@@ -75,6 +62,32 @@ pub(crate) fn render_text(
         );
     }
     coverage.any().then(|| coverage.colorize(color))
+}
+
+/// Rasterises the glyphs of one line; returns how many had to be skipped as missing.
+fn draw_line(
+    scaler: &mut swash::scale::Scaler<'_>,
+    glyphs: &[Placed],
+    baseline: f32,
+    coverage: &mut Coverage,
+) -> usize {
+    let mut missing = 0;
+    for glyph in glyphs {
+        if glyph.id == 0 {
+            missing += 1;
+            continue;
+        }
+        // Whole pixels by placement, the fraction by the rasteriser: no jitter between glyphs.
+        let (x, fraction) = (1.0 + glyph.x.floor(), glyph.x.fract());
+        let image = Render::new(&[Source::Outline])
+            .format(Format::Alpha)
+            .offset(Vector::new(fraction, 0.0))
+            .render(scaler, glyph.id);
+        if let Some(image) = image {
+            coverage.add(&image, x as i64, baseline as i64);
+        }
+    }
+    missing
 }
 
 /// Shapes one line; returns its glyphs and its advance width.
