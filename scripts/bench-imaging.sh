@@ -101,7 +101,8 @@ measure() {
         times+=($(((end - start) / 1000)))
     done
     local median rss
-    median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] / 1000 }')
+    median=$(printf '%s\n' "${times[@]}" | sort -n |
+        awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] / 1000 }')
     rss=$(sort -n "$RSS_LOG" | tail -1 | awk '{ printf "%.0f", $1 / 1024 }')
     echo "$median $rss"
 }
@@ -133,4 +134,5 @@ for size in 12mp 2mp; do
     done
 done
 echo "medians of $RUNS runs after a warm-up; peak RSS: largest step of the per-picture runs."
-[ "$HAVE_PYVIPS" = 1 ] || echo "pyvips missing: pip install pyvips for the in-process libvips column."
+[ "$HAVE_PYVIPS" = 1 ] ||
+    echo "pyvips missing: pip install pyvips for the in-process libvips column."

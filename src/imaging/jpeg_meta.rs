@@ -125,3 +125,36 @@ fn join_icc_chunks(mut chunks: Vec<(u8, Vec<u8>)>) -> Option<Vec<u8>> {
     chunks.sort_by_key(|(seq, _)| *seq);
     Some(chunks.into_iter().flat_map(|(_, data)| data).collect())
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn segment(marker: u8, body: &[u8]) -> Vec<u8> {
+        let mut out = vec![0xFF, marker];
+        out.extend_from_slice(&u16::try_from(body.len() + 2).unwrap().to_be_bytes());
+        out.extend_from_slice(body);
+        out
+    }
+
+    #[test]
+    fn icc_chunks_are_joined_in_sequence_order() {
+        let mut jpeg = vec![0xFF, 0xD8];
+        jpeg.extend(segment(0xE2, b"ICC_PROFILE\0\x02\x02world"));
+        jpeg.extend(segment(0xE2, b"ICC_PROFILE\0\x01\x02hello "));
+        jpeg.extend(segment(0xEE, b"Adobe\0\x64\0\0\0\0\x02"));
+        jpeg.extend(segment(0xC0, &[8, 0, 20, 0, 30, 4, 1, 0x11, 0, 2, 0x11, 0]));
+        jpeg.extend(segment(0xDA, &[0]));
+        let info = read_jpeg_info(&jpeg).unwrap();
+        assert_eq!((info.width, info.height, info.components), (30, 20, 4));
+        assert_eq!(info.icc.as_deref(), Some(&b"hello world"[..]));
+        assert!(info.adobe);
+    }
+
+    #[test]
+    fn a_header_cut_short_is_damage() {
+        let jpeg = [0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J'];
+        assert_eq!(read_jpeg_info(&jpeg).unwrap_err().code(), "damaged_image");
+    }
+}

@@ -266,3 +266,29 @@ fn copy_rows<P, C>(
         dst[start..start + copy_w].copy_from_slice(&src_row[..copy_w]);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_size_follows_the_mode() {
+        assert_eq!(
+            content_size(4000, 3000, 1200, 1200, FitMode::Contain),
+            (1200, 900)
+        );
+        assert_eq!(
+            content_size(4000, 3000, 400, 400, FitMode::Cover),
+            (533, 400)
+        );
+        assert_eq!(
+            content_size(4000, 3000, 300, 500, FitMode::Stretch),
+            (300, 500)
+        );
+        // A sliver never rounds to nothing.
+        assert_eq!(
+            content_size(10_000, 1, 100, 100, FitMode::Contain),
+            (100, 1)
+        );
+    }
+}
