@@ -75,9 +75,9 @@ fn next_segment<'a>(b: &'a [u8], pos: &mut usize) -> Result<(u8, &'a [u8]), Imag
             return Err(truncated());
         }
         if b[*pos] != 0xFF {
-            return Err(ImagingError::DamagedImage(
-                "JPEG header is malformed".into(),
-            ));
+            // Stray bytes between segments: libjpeg skips them with a warning, so do we.
+            *pos += 1;
+            continue;
         }
         let marker = b[*pos + 1];
         if marker == 0xFF {

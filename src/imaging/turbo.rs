@@ -65,8 +65,22 @@ fn decompress_scaled(
         height,
         format,
     };
-    decompressor.decompress(bytes, output).map_err(damaged)?;
+    if let Err(err) = decompressor.decompress(bytes, output) {
+        if !is_harmless_warning(&err) {
+            return Err(damaged(err));
+        }
+        tracing::debug!(%err, "JPEG decoded despite a harmless warning");
+    }
     Ok((pixels, to_u32(width)?, to_u32(height)?))
+}
+
+/// TurboJPEG reports libjpeg's warnings as failures, but still decodes the whole picture.
+/// Stray bytes between segments (JWRN_EXTRANEOUS_DATA, worded the same since libjpeg 6) are
+/// common in files from cameras and editors that every browser shows, so they are accepted.
+/// Every other warning (premature end of file, corrupt data) means missing pixels: damaged.
+/// The crate gives only the message text, hence the match on it.
+fn is_harmless_warning(err: &turbojpeg::Error) -> bool {
+    matches!(err, turbojpeg::Error::TurboJpegError(msg) if msg.contains("extraneous bytes"))
 }
 
 /// The smallest of 1/8, 1/4, 1/2 that keeps both sides at least as large as asked; the
