@@ -21,6 +21,10 @@ pub(crate) struct JpegInfo {
     /// An Adobe APP14 segment is present. Adobe software writes CMYK inverted (255 = no ink),
     /// and in practice every CMYK JPEG carries this marker.
     pub adobe: bool,
+    /// The file without the stray bytes some writers leave between header segments, when
+    /// there were any. libjpeg skips such bytes but reports a warning, which the TurboJPEG
+    /// crate turns into a failure; decoding this copy avoids it.
+    pub cleaned: Option<Vec<u8>>,
 }
 
 const SOS: u8 = 0xDA;
@@ -35,14 +39,20 @@ pub(crate) fn read_jpeg_info(bytes: &[u8]) -> Result<JpegInfo, ImagingError> {
         orientation: Orientation::NoTransforms,
         icc: None,
         adobe: false,
+        cleaned: None,
     };
     let mut icc_chunks: Vec<(u8, Vec<u8>)> = Vec::new();
+    let mut kept: Vec<(usize, usize)> = Vec::new();
     let mut pos = 2;
 
     loop {
-        let (marker, body) = next_segment(bytes, &mut pos)?;
+        let (start, marker, body) = next_segment(bytes, &mut pos)?;
+        kept.push((start, pos));
         match marker {
-            SOS | EOI => break,
+            SOS | EOI => {
+                kept.push((pos, bytes.len()));
+                break;
+            }
             0xC0..=0xCF if !matches!(marker, 0xC4 | 0xC8 | 0xCC) => read_sof(body, &mut info)?,
             0xE1 if body.starts_with(b"Exif\0\0") => {
                 if let Some(o) = Orientation::from_exif_chunk(&body[6..]) {
@@ -63,12 +73,19 @@ pub(crate) fn read_jpeg_info(bytes: &[u8]) -> Result<JpegInfo, ImagingError> {
         ));
     }
     info.icc = join_icc_chunks(icc_chunks);
+    let kept_len: usize = kept.iter().map(|(from, to)| to - from).sum();
+    if kept_len + 2 < bytes.len() {
+        let mut cleaned = bytes[..2].to_vec();
+        kept.iter()
+            .for_each(|&(from, to)| cleaned.extend_from_slice(&bytes[from..to]));
+        info.cleaned = Some(cleaned);
+    }
     Ok(info)
 }
 
-/// Returns the next marker and its body, moving `pos` past it. Fill bytes and markers without
-/// a body (TEM, RSTn) are skipped.
-fn next_segment<'a>(b: &'a [u8], pos: &mut usize) -> Result<(u8, &'a [u8]), ImagingError> {
+/// Returns where the next marker starts, the marker and its body, moving `pos` past it. Fill
+/// bytes, stray bytes and markers without a body (TEM, RSTn) are skipped.
+fn next_segment<'a>(b: &'a [u8], pos: &mut usize) -> Result<(usize, u8, &'a [u8]), ImagingError> {
     let truncated = || ImagingError::DamagedImage("JPEG header is truncated".into());
     let marker = loop {
         if *pos + 2 > b.len() {
@@ -89,8 +106,9 @@ fn next_segment<'a>(b: &'a [u8], pos: &mut usize) -> Result<(u8, &'a [u8]), Imag
             break marker;
         }
     };
+    let start = *pos - 2;
     if marker == EOI {
-        return Ok((marker, &[]));
+        return Ok((start, marker, &[]));
     }
 
     if *pos + 2 > b.len() {
@@ -102,7 +120,7 @@ fn next_segment<'a>(b: &'a [u8], pos: &mut usize) -> Result<(u8, &'a [u8]), Imag
     }
     let body = &b[*pos + 2..*pos + len];
     *pos += len;
-    Ok((marker, body))
+    Ok((start, marker, body))
 }
 
 fn read_sof(body: &[u8], info: &mut JpegInfo) -> Result<(), ImagingError> {

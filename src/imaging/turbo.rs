@@ -24,6 +24,7 @@ pub(crate) fn decode_jpeg(
     } else {
         PixelFormat::RGB
     };
+    let bytes = info.cleaned.as_deref().unwrap_or(bytes);
     let (pixels, width, height) = decompress_scaled(bytes, format, min_stored)?;
 
     if cmyk {
