@@ -291,3 +291,23 @@ fn crc32(data: &[u8]) -> u32 {
     }
     !crc
 }
+
+#[test]
+fn stray_bytes_before_the_end_marker_are_tolerated() {
+    // Some cameras and editors leave junk between the last scan and EOI; libjpeg only warns,
+    // and browsers show such files, so they must not be refused as damaged.
+    let good = jpeg_of(&quadrants(64, 48), 90);
+    let mut sloppy = good[..good.len() - 2].to_vec();
+    sloppy.extend_from_slice(&[0x12, 0x34, 0x56, 0xFF, 0xD9]);
+    let img = decode(&sloppy, &limits()).unwrap();
+    assert!(diff(rgb_at(&img, 5, 5), [220, 30, 30]) < 30);
+    assert!(validate_upload(&sloppy, &limits()).is_ok());
+
+    // Junk between two header segments (after SOI + APP0) draws the same warning.
+    let app0_end = 4 + usize::from(u16::from_be_bytes([good[4], good[5]]));
+    let mut junk = good[..app0_end].to_vec();
+    junk.extend_from_slice(&[0x00, 0x11, 0x22]);
+    junk.extend_from_slice(&good[app0_end..]);
+    let img = decode(&junk, &limits()).unwrap();
+    assert!(diff(rgb_at(&img, 5, 5), [220, 30, 30]) < 30);
+}

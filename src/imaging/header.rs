@@ -68,3 +68,44 @@ fn le32(b: &[u8], at: usize) -> Option<u32> {
 fn be32(b: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?))
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::io::Cursor;
+
+    use image::{DynamicImage, ImageFormat, RgbImage, RgbaImage};
+
+    use super::*;
+
+    fn written(img: DynamicImage, format: ImageFormat) -> Vec<u8> {
+        let mut out = Cursor::new(Vec::new());
+        img.write_to(&mut out, format).unwrap();
+        out.into_inner()
+    }
+
+    #[test]
+    fn reads_the_size_of_each_fixed_header_format() {
+        let rgb = DynamicImage::ImageRgb8(RgbImage::new(37, 21));
+        let rgba = DynamicImage::ImageRgba8(RgbaImage::new(37, 21));
+        let cases = [
+            (SourceFormat::Png, written(rgb.clone(), ImageFormat::Png)),
+            (SourceFormat::Gif, written(rgb.clone(), ImageFormat::Gif)),
+            (SourceFormat::Bmp, written(rgb.clone(), ImageFormat::Bmp)),
+            (SourceFormat::Webp, written(rgb, ImageFormat::WebP)),
+            (SourceFormat::Webp, written(rgba, ImageFormat::WebP)),
+        ];
+        for (format, bytes) in cases {
+            assert_eq!(stored_size(format, &bytes), Some((37, 21)), "{format:?}");
+        }
+    }
+
+    #[test]
+    fn short_input_gives_no_size() {
+        assert_eq!(stored_size(SourceFormat::Png, b"\x89PNG\r\n\x1a\n"), None);
+        assert_eq!(
+            stored_size(SourceFormat::Webp, b"RIFF\0\0\0\0WEBPVP8X"),
+            None
+        );
+    }
+}

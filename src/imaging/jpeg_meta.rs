@@ -21,6 +21,10 @@ pub(crate) struct JpegInfo {
     /// An Adobe APP14 segment is present. Adobe software writes CMYK inverted (255 = no ink),
     /// and in practice every CMYK JPEG carries this marker.
     pub adobe: bool,
+    /// The file without the stray bytes some writers leave between header segments, when
+    /// there were any. libjpeg skips such bytes but reports a warning, which the TurboJPEG
+    /// crate turns into a failure; decoding this copy avoids it.
+    pub cleaned: Option<Vec<u8>>,
 }
 
 const SOS: u8 = 0xDA;
@@ -35,14 +39,20 @@ pub(crate) fn read_jpeg_info(bytes: &[u8]) -> Result<JpegInfo, ImagingError> {
         orientation: Orientation::NoTransforms,
         icc: None,
         adobe: false,
+        cleaned: None,
     };
     let mut icc_chunks: Vec<(u8, Vec<u8>)> = Vec::new();
+    let mut kept: Vec<(usize, usize)> = Vec::new();
     let mut pos = 2;
 
     loop {
-        let (marker, body) = next_segment(bytes, &mut pos)?;
+        let (start, marker, body) = next_segment(bytes, &mut pos)?;
+        kept.push((start, pos));
         match marker {
-            SOS | EOI => break,
+            SOS | EOI => {
+                kept.push((pos, bytes.len()));
+                break;
+            }
             0xC0..=0xCF if !matches!(marker, 0xC4 | 0xC8 | 0xCC) => read_sof(body, &mut info)?,
             0xE1 if body.starts_with(b"Exif\0\0") => {
                 if let Some(o) = Orientation::from_exif_chunk(&body[6..]) {
@@ -63,21 +73,28 @@ pub(crate) fn read_jpeg_info(bytes: &[u8]) -> Result<JpegInfo, ImagingError> {
         ));
     }
     info.icc = join_icc_chunks(icc_chunks);
+    let kept_len: usize = kept.iter().map(|(from, to)| to - from).sum();
+    if kept_len + 2 < bytes.len() {
+        let mut cleaned = bytes[..2].to_vec();
+        kept.iter()
+            .for_each(|&(from, to)| cleaned.extend_from_slice(&bytes[from..to]));
+        info.cleaned = Some(cleaned);
+    }
     Ok(info)
 }
 
-/// Returns the next marker and its body, moving `pos` past it. Fill bytes and markers without
-/// a body (TEM, RSTn) are skipped.
-fn next_segment<'a>(b: &'a [u8], pos: &mut usize) -> Result<(u8, &'a [u8]), ImagingError> {
+/// Returns where the next marker starts, the marker and its body, moving `pos` past it. Fill
+/// bytes, stray bytes and markers without a body (TEM, RSTn) are skipped.
+fn next_segment<'a>(b: &'a [u8], pos: &mut usize) -> Result<(usize, u8, &'a [u8]), ImagingError> {
     let truncated = || ImagingError::DamagedImage("JPEG header is truncated".into());
     let marker = loop {
         if *pos + 2 > b.len() {
             return Err(truncated());
         }
         if b[*pos] != 0xFF {
-            return Err(ImagingError::DamagedImage(
-                "JPEG header is malformed".into(),
-            ));
+            // Stray bytes between segments: libjpeg skips them with a warning, so do we.
+            *pos += 1;
+            continue;
         }
         let marker = b[*pos + 1];
         if marker == 0xFF {
@@ -89,8 +106,9 @@ fn next_segment<'a>(b: &'a [u8], pos: &mut usize) -> Result<(u8, &'a [u8]), Imag
             break marker;
         }
     };
+    let start = *pos - 2;
     if marker == EOI {
-        return Ok((marker, &[]));
+        return Ok((start, marker, &[]));
     }
 
     if *pos + 2 > b.len() {
@@ -102,7 +120,7 @@ fn next_segment<'a>(b: &'a [u8], pos: &mut usize) -> Result<(u8, &'a [u8]), Imag
     }
     let body = &b[*pos + 2..*pos + len];
     *pos += len;
-    Ok((marker, body))
+    Ok((start, marker, body))
 }
 
 fn read_sof(body: &[u8], info: &mut JpegInfo) -> Result<(), ImagingError> {
@@ -124,4 +142,37 @@ fn join_icc_chunks(mut chunks: Vec<(u8, Vec<u8>)>) -> Option<Vec<u8>> {
     }
     chunks.sort_by_key(|(seq, _)| *seq);
     Some(chunks.into_iter().flat_map(|(_, data)| data).collect())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn segment(marker: u8, body: &[u8]) -> Vec<u8> {
+        let mut out = vec![0xFF, marker];
+        out.extend_from_slice(&u16::try_from(body.len() + 2).unwrap().to_be_bytes());
+        out.extend_from_slice(body);
+        out
+    }
+
+    #[test]
+    fn icc_chunks_are_joined_in_sequence_order() {
+        let mut jpeg = vec![0xFF, 0xD8];
+        jpeg.extend(segment(0xE2, b"ICC_PROFILE\0\x02\x02world"));
+        jpeg.extend(segment(0xE2, b"ICC_PROFILE\0\x01\x02hello "));
+        jpeg.extend(segment(0xEE, b"Adobe\0\x64\0\0\0\0\x02"));
+        jpeg.extend(segment(0xC0, &[8, 0, 20, 0, 30, 4, 1, 0x11, 0, 2, 0x11, 0]));
+        jpeg.extend(segment(0xDA, &[0]));
+        let info = read_jpeg_info(&jpeg).unwrap();
+        assert_eq!((info.width, info.height, info.components), (30, 20, 4));
+        assert_eq!(info.icc.as_deref(), Some(&b"hello world"[..]));
+        assert!(info.adobe);
+    }
+
+    #[test]
+    fn a_header_cut_short_is_damage() {
+        let jpeg = [0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J'];
+        assert_eq!(read_jpeg_info(&jpeg).unwrap_err().code(), "damaged_image");
+    }
 }

@@ -1,7 +1,9 @@
 //! Resizing to an exact size: contain (pad), cover (centre crop) or stretch.
 
+use std::borrow::Cow;
+
 use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
-use image::{DynamicImage, GenericImage, Rgb, RgbImage, Rgba, RgbaImage};
+use image::{DynamicImage, Rgb, RgbImage, Rgba, RgbaImage};
 use serde::{Deserialize, Serialize};
 
 use super::decode::decode_at_least;
@@ -197,10 +199,10 @@ pub(crate) fn scale_to(img: &DynamicImage, width: u32, height: u32, crop: bool) 
     dst
 }
 
-fn as_rgb_or_rgba(img: &DynamicImage) -> std::borrow::Cow<'_, DynamicImage> {
+fn as_rgb_or_rgba(img: &DynamicImage) -> Cow<'_, DynamicImage> {
     match img {
-        DynamicImage::ImageRgb8(_) | DynamicImage::ImageRgba8(_) => std::borrow::Cow::Borrowed(img),
-        other => std::borrow::Cow::Owned(super::decode::to_8bit_rgb(other.clone())),
+        DynamicImage::ImageRgb8(_) | DynamicImage::ImageRgba8(_) => Cow::Borrowed(img),
+        other => Cow::Owned(super::decode::to_8bit_rgb(other.clone())),
     }
 }
 
@@ -209,23 +211,84 @@ fn pad(img: &DynamicImage, width: u32, height: u32, padding: Padding) -> Dynamic
     if img.width() == width && img.height() == height {
         return img.clone();
     }
-    let mut canvas = match (padding, img.color().has_alpha()) {
-        (Padding::Transparent, _) => DynamicImage::ImageRgba8(RgbaImage::new(width, height)),
-        (Padding::Color([r, g, b]), true) => {
-            DynamicImage::ImageRgba8(RgbaImage::from_pixel(width, height, Rgba([r, g, b, 255])))
-        }
-        (Padding::Color(c), false) => {
-            DynamicImage::ImageRgb8(RgbImage::from_pixel(width, height, Rgb(c)))
-        }
-    };
     let x = (width - img.width().min(width)) / 2;
     let y = (height - img.height().min(height)) / 2;
-    let source = match &canvas {
-        DynamicImage::ImageRgba8(_) => DynamicImage::ImageRgba8(img.to_rgba8()),
-        _ => img.clone(),
-    };
-    if let Err(err) = canvas.copy_from(&source, x, y) {
-        tracing::warn!(%err, "padding copy out of bounds");
+    match (padding, img.color().has_alpha()) {
+        (Padding::Color(c), false) => {
+            let mut canvas = RgbImage::from_pixel(width, height, Rgb(c));
+            let src = match img {
+                DynamicImage::ImageRgb8(buf) => Cow::Borrowed(buf),
+                other => Cow::Owned(other.to_rgb8()),
+            };
+            copy_rows(canvas.as_mut(), width, &*src, x, y, 3);
+            DynamicImage::ImageRgb8(canvas)
+        }
+        (padding, _) => {
+            let fill = match padding {
+                Padding::Color([r, g, b]) => Rgba([r, g, b, 255]),
+                Padding::Transparent => Rgba([0, 0, 0, 0]),
+            };
+            let mut canvas = RgbaImage::from_pixel(width, height, fill);
+            let src = match img {
+                DynamicImage::ImageRgba8(buf) => Cow::Borrowed(buf),
+                other => Cow::Owned(other.to_rgba8()),
+            };
+            copy_rows(canvas.as_mut(), width, &*src, x, y, 4);
+            DynamicImage::ImageRgba8(canvas)
+        }
     }
-    canvas
+}
+
+/// Copies `src` into `dst` (a `dst_width` wide buffer of the same pixel layout) at `(x, y)`,
+/// row by row, clipped to `dst`. The `image` crate's generic copy goes pixel by pixel through
+/// a colour conversion and costs a hundred times more.
+fn copy_rows<P, C>(
+    dst: &mut [u8],
+    dst_width: u32,
+    src: &image::ImageBuffer<P, C>,
+    x: u32,
+    y: u32,
+    channels: usize,
+) where
+    P: image::Pixel<Subpixel = u8>,
+    C: std::ops::Deref<Target = [u8]>,
+{
+    let dst_stride = dst_width as usize * channels;
+    let dst_rows = dst.len() / dst_stride.max(1);
+    let copy_w = (src.width().min(dst_width.saturating_sub(x)) as usize) * channels;
+    let src_stride = src.width() as usize * channels;
+    for (row, src_row) in src.as_raw().chunks_exact(src_stride.max(1)).enumerate() {
+        let dst_row = y as usize + row;
+        if dst_row >= dst_rows {
+            break;
+        }
+        let start = dst_row * dst_stride + x as usize * channels;
+        dst[start..start + copy_w].copy_from_slice(&src_row[..copy_w]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_size_follows_the_mode() {
+        assert_eq!(
+            content_size(4000, 3000, 1200, 1200, FitMode::Contain),
+            (1200, 900)
+        );
+        assert_eq!(
+            content_size(4000, 3000, 400, 400, FitMode::Cover),
+            (533, 400)
+        );
+        assert_eq!(
+            content_size(4000, 3000, 300, 500, FitMode::Stretch),
+            (300, 500)
+        );
+        // A sliver never rounds to nothing.
+        assert_eq!(
+            content_size(10_000, 1, 100, 100, FitMode::Contain),
+            (100, 1)
+        );
+    }
 }

@@ -18,6 +18,34 @@ pub(crate) fn decode_jpeg(
     info: &JpegInfo,
     min_stored: (u32, u32),
 ) -> Result<DynamicImage, ImagingError> {
+    let cmyk = info.components == 4;
+    let format = if cmyk {
+        PixelFormat::CMYK
+    } else {
+        PixelFormat::RGB
+    };
+    let bytes = info.cleaned.as_deref().unwrap_or(bytes);
+    let (pixels, width, height) = decompress_scaled(bytes, format, min_stored)?;
+
+    if cmyk {
+        let rgb = color::cmyk_to_rgb(width, height, pixels, info.adobe, info.icc.as_deref());
+        return Ok(DynamicImage::ImageRgb8(rgb));
+    }
+    let rgb = RgbImage::from_raw(width, height, pixels)
+        .ok_or_else(|| ImagingError::DamagedImage("decoded buffer has the wrong size".into()))?;
+    let mut img = DynamicImage::ImageRgb8(rgb);
+    if let Some(icc) = &info.icc {
+        color::icc_to_srgb(&mut img, icc);
+    }
+    Ok(img)
+}
+
+/// Runs libjpeg-turbo; returns the packed pixels in `format` and their size.
+fn decompress_scaled(
+    bytes: &[u8],
+    format: PixelFormat,
+    min_stored: (u32, u32),
+) -> Result<(Vec<u8>, u32, u32), ImagingError> {
     let damaged = |e: turbojpeg::Error| ImagingError::DamagedImage(e.to_string());
     let mut decompressor = Decompressor::new().map_err(damaged)?;
     let header = decompressor.read_header(bytes).map_err(damaged)?;
@@ -29,12 +57,6 @@ pub(crate) fn decode_jpeg(
     decompressor.set_scaling_factor(factor).map_err(damaged)?;
 
     let (width, height) = (factor.scale(header.width), factor.scale(header.height));
-    let cmyk = info.components == 4;
-    let format = if cmyk {
-        PixelFormat::CMYK
-    } else {
-        PixelFormat::RGB
-    };
     let pitch = width * format.size();
     let mut pixels = vec![0u8; pitch * height];
     let output = Image {
@@ -44,20 +66,22 @@ pub(crate) fn decode_jpeg(
         height,
         format,
     };
-    decompressor.decompress(bytes, output).map_err(damaged)?;
+    if let Err(err) = decompressor.decompress(bytes, output) {
+        if !is_harmless_warning(&err) {
+            return Err(damaged(err));
+        }
+        tracing::debug!(%err, "JPEG decoded despite a harmless warning");
+    }
+    Ok((pixels, to_u32(width)?, to_u32(height)?))
+}
 
-    let (w, h) = (to_u32(width)?, to_u32(height)?);
-    if cmyk {
-        let rgb = color::cmyk_to_rgb(w, h, pixels, info.adobe, info.icc.as_deref());
-        return Ok(DynamicImage::ImageRgb8(rgb));
-    }
-    let rgb = RgbImage::from_raw(w, h, pixels)
-        .ok_or_else(|| ImagingError::DamagedImage("decoded buffer has the wrong size".into()))?;
-    let mut img = DynamicImage::ImageRgb8(rgb);
-    if let Some(icc) = &info.icc {
-        color::icc_to_srgb(&mut img, icc);
-    }
-    Ok(img)
+/// TurboJPEG reports libjpeg's warnings as failures, but still decodes the whole picture.
+/// Stray bytes between segments (JWRN_EXTRANEOUS_DATA, worded the same since libjpeg 6) are
+/// common in files from cameras and editors that every browser shows, so they are accepted.
+/// Every other warning (premature end of file, corrupt data) means missing pixels: damaged.
+/// The crate gives only the message text, hence the match on it.
+fn is_harmless_warning(err: &turbojpeg::Error) -> bool {
+    matches!(err, turbojpeg::Error::TurboJpegError(msg) if msg.contains("extraneous bytes"))
 }
 
 /// The smallest of 1/8, 1/4, 1/2 that keeps both sides at least as large as asked; the

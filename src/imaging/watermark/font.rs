@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use ab_glyph::{Font, FontArc, FontVec};
+use swash::{CacheKey, FontRef};
 
 use crate::imaging::ImagingError;
 
@@ -25,12 +25,36 @@ const BUNDLED_DIR: &str = "assets/fonts";
 /// A character every usable font must have: a font without it cannot be a CJK font.
 const PROBE_CHAR: char = '中';
 
+/// A parsed font file kept in memory; cheap to borrow as a `swash::FontRef` for each job.
+#[derive(Debug)]
+pub struct LoadedFont {
+    data: Vec<u8>,
+    offset: u32,
+    key: CacheKey,
+}
+
+impl LoadedFont {
+    pub(crate) fn as_ref(&self) -> FontRef<'_> {
+        FontRef {
+            data: &self.data,
+            offset: self.offset,
+            key: self.key,
+        }
+    }
+
+    fn parse(data: Vec<u8>, index: usize) -> Option<Self> {
+        let font = FontRef::from_index(&data, index)?;
+        let (offset, key) = (font.offset, font.key);
+        Some(Self { data, offset, key })
+    }
+}
+
 /// Where the watermark font comes from. The font is read and parsed once, on first use, and
 /// shared by every job afterwards; keep one `FontSource` for the whole process.
 #[derive(Debug, Default)]
 pub struct FontSource {
     configured: Option<PathBuf>,
-    loaded: OnceLock<Result<(PathBuf, FontArc), String>>,
+    loaded: OnceLock<Result<(PathBuf, LoadedFont), String>>,
 }
 
 impl FontSource {
@@ -49,7 +73,7 @@ impl FontSource {
     }
 
     /// The loaded font, or `font_missing` saying where we looked.
-    pub fn font(&self) -> Result<&FontArc, ImagingError> {
+    pub fn font(&self) -> Result<&LoadedFont, ImagingError> {
         let loaded = self.loaded.get_or_init(|| self.load());
         match loaded {
             Ok((_, font)) => Ok(font),
@@ -65,7 +89,7 @@ impl FontSource {
         }
     }
 
-    fn load(&self) -> Result<(PathBuf, FontArc), String> {
+    fn load(&self) -> Result<(PathBuf, LoadedFont), String> {
         if let Some(path) = &self.configured {
             return load_cjk(path).map(|font| (path.clone(), font));
         }
@@ -107,25 +131,25 @@ fn bundled_fonts() -> Vec<PathBuf> {
 }
 
 /// Reads a font file and checks that it draws Chinese.
-fn load_cjk(path: &Path) -> Result<FontArc, String> {
+fn load_cjk(path: &Path) -> Result<LoadedFont, String> {
     let data = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let index = face_index(path);
-    let font = match FontVec::try_from_vec_and_index(data.clone(), index) {
-        Ok(font) => font,
-        Err(_) if index != 0 => FontVec::try_from_vec_and_index(data, 0)
-            .map_err(|e| format!("{}: {e}", path.display()))?,
-        Err(e) => return Err(format!("{}: {e}", path.display())),
+    let font = match LoadedFont::parse(data.clone(), index) {
+        Some(font) => font,
+        None if index != 0 => LoadedFont::parse(data, 0)
+            .ok_or_else(|| format!("{} is not a font file", path.display()))?,
+        None => return Err(format!("{} is not a font file", path.display())),
     };
-    if font.glyph_id(PROBE_CHAR).0 == 0 {
+    if font.as_ref().charmap().map(PROBE_CHAR) == 0 {
         return Err(format!("{} has no Chinese glyphs", path.display()));
     }
-    Ok(FontArc::new(font))
+    Ok(font)
 }
 
 /// Noto's CJK collections hold the Japanese, Korean, Simplified Chinese, ... faces in that
 /// order; the simplified Chinese one (index 2) draws the shapes mainland shoppers expect.
 /// Other collections put their main face first.
-fn face_index(path: &Path) -> u32 {
+fn face_index(path: &Path) -> usize {
     let name = path
         .file_name()
         .and_then(|n| n.to_str())

@@ -101,7 +101,7 @@ pub fn watermark(
 /// A mark ready to be sized for a particular picture.
 enum MarkSource<'a> {
     Text {
-        font: &'a ab_glyph::FontArc,
+        font: &'a font::LoadedFont,
         text: &'a str,
         color: [u8; 3],
     },
@@ -132,7 +132,7 @@ impl<'a> MarkSource<'a> {
         match self {
             Self::Text { font, text, color } => {
                 let px = clamp_or(size, 0.005, 1.0, DEFAULT_TEXT_SIZE) * width as f32;
-                text_to_fit(font, text, px, *color, room)
+                text_to_fit(font.as_ref(), text, px, *color, room)
             }
             Self::Image(img) => {
                 let fraction = clamp_or(size, 0.005, 1.0, DEFAULT_IMAGE_SIZE);
@@ -158,7 +158,7 @@ fn decode_mark(bytes: &[u8], limits: &Limits) -> Result<DynamicImage, ImagingErr
 
 /// Renders the text, once more smaller if it would not fit in `room`.
 fn text_to_fit(
-    font: &ab_glyph::FontArc,
+    font: swash::FontRef<'_>,
     text: &str,
     px: f32,
     color: [u8; 3],
@@ -178,7 +178,7 @@ fn image_to_fit(img: &DynamicImage, target_w: f32, room: (u32, u32)) -> RgbaImag
     let scale = (target_w / w).min(room.0 as f32 / w).min(room.1 as f32 / h);
     let new_w = ((w * scale).round() as u32).max(1);
     let new_h = ((h * scale).round() as u32).max(1);
-    scale_to(img, new_w, new_h, false).to_rgba8()
+    scale_to(img, new_w, new_h, false).into_rgba8()
 }
 
 fn apply_opacity(mark: &mut RgbaImage, opacity: f32) {

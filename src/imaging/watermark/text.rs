@@ -1,35 +1,59 @@
 //! Drawing watermark text into a small RGBA picture, which is then stamped like an image mark.
+//!
+//! swash shapes each line (kerning, ligatures, the right glyph forms) and rasterises the glyph
+//! outlines with anti-aliasing.
 
-use ab_glyph::{point, Font, FontArc, GlyphId, PxScale, ScaleFont};
 use image::RgbaImage;
+use swash::scale::{Render, ScaleContext, Source};
+use swash::shape::ShapeContext;
+use swash::zeno::{Format, Vector};
+use swash::FontRef;
+
+/// One glyph of a shaped line: its id and pen position (x from the line start).
+struct Placed {
+    id: u16,
+    x: f32,
+}
 
 /// Renders `text` (lines split at `\n`) at `px` pixels per em in `color`, with alpha holding
 /// the anti-aliased coverage. Returns `None` when nothing visible would be drawn.
 ///
-/// Characters the font lacks are left out, with the space of half an em kept so the words
-/// around them do not run together; they are logged, never an error, because an operator's
-/// stray emoji must not fail a batch of two hundred photos.
+/// Characters the font lacks come out of shaping as glyph 0 ("notdef"); they are left out,
+/// keeping their advance so the words around them do not run together, and logged. They are
+/// never an error: an operator's stray emoji must not fail a batch of two hundred photos.
 pub(crate) fn render_text(
-    font: &FontArc,
+    font: FontRef<'_>,
     text: &str,
     px: f32,
     color: [u8; 3],
 ) -> Option<RgbaImage> {
-    let scaled = font.as_scaled(PxScale::from(px.max(1.0)));
-    let line_height = (scaled.ascent() - scaled.descent() + scaled.line_gap()).ceil();
-    let lines: Vec<&str> = text.lines().collect();
-    let widths: Vec<f32> = lines.iter().map(|l| line_width(font, px, l)).collect();
-    let width = widths.iter().copied().fold(0.0f32, f32::max).ceil() as u32 + 2;
+    let px = px.max(1.0);
+    let metrics = font.metrics(&[]).scale(px);
+    let (ascent, descent) = (metrics.ascent.ceil(), metrics.descent.abs().ceil());
+    let line_height = ascent + descent + metrics.leading.max(0.0).round();
+
+    let mut shaper = ShapeContext::new();
+    let lines: Vec<(Vec<Placed>, f32)> = text
+        .lines()
+        .map(|line| shape_line(&mut shaper, font, px, line))
+        .collect();
+    let width = lines.iter().map(|(_, w)| *w).fold(0.0f32, f32::max).ceil() as u32 + 2;
     let height = (line_height * lines.len() as f32).ceil() as u32 + 2;
     if width <= 2 || height <= 2 {
         return None;
     }
 
-    let mut coverage = vec![0f32; width as usize * height as usize];
+    let mut coverage = Coverage {
+        width,
+        height,
+        alpha: vec![0u8; (width * height) as usize],
+    };
     let mut missing = 0usize;
-    for (index, line) in lines.iter().enumerate() {
-        let baseline = 1.0 + scaled.ascent() + line_height * index as f32;
-        missing += draw_line(font, px, line, baseline, width, &mut coverage);
+    let mut context = ScaleContext::new();
+    let mut scaler = context.builder(font).size(px).hint(false).build();
+    for (index, (glyphs, _)) in lines.iter().enumerate() {
+        let baseline = 1.0 + ascent + line_height * index as f32;
+        missing += draw_line(&mut scaler, glyphs, baseline, &mut coverage);
     }
     if missing > 0 {
         tracing::debug!(
@@ -37,92 +61,95 @@ pub(crate) fn render_text(
             "watermark characters missing from the font were skipped"
         );
     }
-    if coverage.iter().all(|&c| c <= 0.0) {
-        return None;
-    }
-    Some(colorize(width, height, &coverage, color))
+    coverage.any().then(|| coverage.colorize(color))
 }
 
-/// The id to draw for `c`, or `None` when the font has no glyph for it.
-fn glyph_for(font: &FontArc, c: char) -> Option<GlyphId> {
-    let id = font.glyph_id(c);
-    (id.0 != 0).then_some(id)
-}
-
-fn advance(font: &FontArc, px: f32, c: char, prev: Option<GlyphId>) -> (f32, Option<GlyphId>) {
-    let scaled = font.as_scaled(PxScale::from(px));
-    match glyph_for(font, c) {
-        Some(id) => {
-            let kern = prev.map_or(0.0, |p| scaled.kern(p, id));
-            (kern + scaled.h_advance(id), Some(id))
-        }
-        None if c.is_control() => (0.0, None),
-        None => (px * 0.5, None),
-    }
-}
-
-fn line_width(font: &FontArc, px: f32, line: &str) -> f32 {
-    let mut prev = None;
-    line.chars()
-        .map(|c| {
-            let (step, id) = advance(font, px, c, prev);
-            prev = id;
-            step
-        })
-        .sum()
-}
-
-/// Rasterises one line into `coverage`; returns how many characters had no glyph.
+/// Rasterises the glyphs of one line; returns how many had to be skipped as missing.
 fn draw_line(
-    font: &FontArc,
-    px: f32,
-    line: &str,
+    scaler: &mut swash::scale::Scaler<'_>,
+    glyphs: &[Placed],
     baseline: f32,
-    width: u32,
-    coverage: &mut [f32],
+    coverage: &mut Coverage,
 ) -> usize {
-    let scaled = font.as_scaled(PxScale::from(px));
-    let (mut caret, mut prev, mut missing) = (1.0f32, None, 0);
-    for c in line.chars() {
-        let Some(id) = glyph_for(font, c) else {
-            missing += usize::from(!c.is_whitespace() && !c.is_control());
-            caret += advance(font, px, c, None).0;
-            prev = None;
+    let mut missing = 0;
+    for glyph in glyphs {
+        if glyph.id == 0 {
+            missing += 1;
             continue;
-        };
-        caret += prev.map_or(0.0, |p| scaled.kern(p, id));
-        draw_glyph(
-            font,
-            id.with_scale_and_position(px, point(caret, baseline)),
-            width,
-            coverage,
-        );
-        caret += scaled.h_advance(id);
-        prev = Some(id);
+        }
+        // Whole pixels by placement, the fraction by the rasteriser: no jitter between glyphs.
+        let (x, fraction) = (1.0 + glyph.x.floor(), glyph.x.fract());
+        let image = Render::new(&[Source::Outline])
+            .format(Format::Alpha)
+            .offset(Vector::new(fraction, 0.0))
+            .render(scaler, glyph.id);
+        if let Some(image) = image {
+            coverage.add(&image, x as i64, baseline as i64);
+        }
     }
     missing
 }
 
-fn draw_glyph(font: &FontArc, glyph: ab_glyph::Glyph, width: u32, coverage: &mut [f32]) {
-    let Some(outline) = font.outline_glyph(glyph) else {
-        return; // spaces and other blank glyphs have no outline
-    };
-    let height = coverage.len() / width as usize;
-    let bounds = outline.px_bounds();
-    outline.draw(|x, y, c| {
-        let gx = bounds.min.x as i64 + i64::from(x);
-        let gy = bounds.min.y as i64 + i64::from(y);
-        if gx >= 0 && gy >= 0 && (gx as u32) < width && (gy as usize) < height {
-            let cell = &mut coverage[gy as usize * width as usize + gx as usize];
-            *cell = cell.max(c);
+/// Shapes one line; returns its glyphs and its advance width.
+fn shape_line(
+    context: &mut ShapeContext,
+    font: FontRef<'_>,
+    px: f32,
+    line: &str,
+) -> (Vec<Placed>, f32) {
+    let mut shaper = context.builder(font).size(px).build();
+    shaper.add_str(line);
+    let mut glyphs = Vec::new();
+    let mut pen = 0.0f32;
+    shaper.shape_with(|cluster| {
+        for glyph in cluster.glyphs {
+            glyphs.push(Placed {
+                id: glyph.id,
+                x: pen + glyph.x,
+            });
+            pen += glyph.advance;
         }
     });
+    (glyphs, pen)
 }
 
-fn colorize(width: u32, height: u32, coverage: &[f32], [r, g, b]: [u8; 3]) -> RgbaImage {
-    let mut raw = Vec::with_capacity(coverage.len() * 4);
-    for &c in coverage {
-        raw.extend([r, g, b, (c.clamp(0.0, 1.0) * 255.0).round() as u8]);
+/// The anti-aliased alpha of the whole text block.
+struct Coverage {
+    width: u32,
+    height: u32,
+    alpha: Vec<u8>,
+}
+
+impl Coverage {
+    /// Adds a rendered glyph whose origin is at `(x, baseline)`; overlapping glyphs keep the
+    /// larger coverage instead of adding up into dark seams.
+    fn add(&mut self, glyph: &swash::scale::image::Image, x: i64, baseline: i64) {
+        let p = glyph.placement;
+        let (left, top) = (x + i64::from(p.left), baseline - i64::from(p.top));
+        for row in 0..p.height as usize {
+            let y = top + row as i64;
+            if y < 0 || y >= i64::from(self.height) {
+                continue;
+            }
+            for col in 0..p.width as usize {
+                let gx = left + col as i64;
+                if gx < 0 || gx >= i64::from(self.width) {
+                    continue;
+                }
+                let value = glyph.data[row * p.width as usize + col];
+                let cell = &mut self.alpha[y as usize * self.width as usize + gx as usize];
+                *cell = (*cell).max(value);
+            }
+        }
     }
-    RgbaImage::from_raw(width, height, raw).unwrap_or_else(|| RgbaImage::new(width, height))
+
+    fn any(&self) -> bool {
+        self.alpha.iter().any(|&a| a > 0)
+    }
+
+    fn colorize(&self, [r, g, b]: [u8; 3]) -> RgbaImage {
+        let raw = self.alpha.iter().flat_map(|&a| [r, g, b, a]).collect();
+        RgbaImage::from_raw(self.width, self.height, raw)
+            .unwrap_or_else(|| RgbaImage::new(self.width, self.height))
+    }
 }
