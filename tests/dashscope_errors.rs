@@ -204,6 +204,9 @@ async fn every_row_of_the_error_table_is_classified() {
         assert_eq!(err.attempts, 1);
         assert!(err.request_id.is_some(), "request id kept for {code}");
         assert!(!err.message_zh().is_empty());
+        let record = err.record();
+        assert_eq!(record["code"], *want_code);
+        assert_eq!(record["attempt_log"][0]["code"], *want_code);
     }
 }
 

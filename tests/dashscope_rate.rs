@@ -50,10 +50,8 @@ async fn gates_sharing_one_database_keep_the_account_rate() {
         settings.requests_per_second = f64::from(rate);
         // Wider margin than production: a loaded CI box delays wake-ups by tens of ms.
         settings.rate_margin = 0.15;
-        let base = settings.base_interval();
-        let gate = SqlRateGate::new(RatePool::Sqlite(pool), "test", base)
-            .await
-            .expect("gate");
+        let gate = SqlRateGate::for_settings(RatePool::Sqlite(pool), &settings).await;
+        let gate = gate.expect("gate");
         clients.push(Arc::new(
             DashscopeClient::new(settings, Arc::new(gate)).expect("client"),
         ));

@@ -100,34 +100,51 @@ impl DashscopeClient {
                 Err(failure) => failure,
             };
 
-            if matches!(kind, ErrorKind::Throttled { .. }) {
-                self.gate.on_throttled().await;
-            }
-            let delay = self.next_delay(&kind, attempt, started.elapsed());
-            if let Some(last) = run.log.last_mut() {
-                last.retry_delay_ms = delay.map(ms);
-            }
-            let Some(delay) = delay else {
-                tracing::info!(attempt, code = kind.code(), class = ?kind.class(), "edit failed");
+            let Some(delay) = self.after_failure(&kind, attempt, &mut run).await else {
+                let attempt_log = std::mem::take(&mut run.log);
+                let attempts = attempt_log.len() as u32;
                 return Err(DashscopeError {
                     kind,
-                    attempts: run.log.len() as u32,
+                    attempts,
                     request_id,
+                    attempt_log,
                 });
             };
-
-            tracing::info!(
-                attempt,
-                code = kind.code(),
-                delay_ms = ms(delay),
-                "edit retried"
-            );
             if matches!(kind, ErrorKind::InputDownload { .. }) && !force_inline {
                 force_inline = true;
                 body = None;
             }
             tokio::time::sleep(delay).await;
         }
+    }
+
+    /// Reports a throttle to the gate and decides the wait before the next attempt, if any.
+    async fn after_failure(
+        &self,
+        kind: &ErrorKind,
+        attempt: u32,
+        run: &mut Run,
+    ) -> Option<Duration> {
+        if matches!(kind, ErrorKind::Throttled { .. }) {
+            self.gate.on_throttled().await;
+        }
+        let elapsed = run.started.map(|s| s.elapsed()).unwrap_or_default();
+        let delay = self.next_delay(kind, attempt, elapsed);
+        if let Some(last) = run.log.last_mut() {
+            last.retry_delay_ms = delay.map(ms);
+        }
+        match delay {
+            Some(d) => tracing::info!(
+                attempt,
+                code = kind.code(),
+                delay_ms = ms(d),
+                "edit retried"
+            ),
+            None => {
+                tracing::info!(attempt, code = kind.code(), class = ?kind.class(), "edit failed")
+            }
+        }
+        delay
     }
 
     fn api_key(&self) -> Result<String, DashscopeError> {

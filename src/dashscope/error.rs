@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use thiserror::Error;
 
+use super::outcome::AttemptRecord;
+
 /// What the caller should do with a failed call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -175,6 +177,8 @@ pub struct DashscopeError {
     pub attempts: u32,
     /// `request_id` of the last answer, for support tickets with Alibaba.
     pub request_id: Option<String>,
+    /// Every attempt made, for `result_data`.
+    pub attempt_log: Vec<AttemptRecord>,
 }
 
 impl DashscopeError {
@@ -183,7 +187,22 @@ impl DashscopeError {
             kind,
             attempts: 0,
             request_id: None,
+            attempt_log: Vec::new(),
         }
+    }
+
+    /// What `result_data` keeps of a failure: code, class, plain message, attempts. The
+    /// technical detail goes along for support; it holds no secret (keys are never in errors).
+    pub fn record(&self) -> serde_json::Value {
+        serde_json::json!({
+            "code": self.code(),
+            "class": self.class(),
+            "message": self.message_zh(),
+            "detail": self.kind.to_string(),
+            "attempts": self.attempts,
+            "request_id": self.request_id,
+            "attempt_log": self.attempt_log,
+        })
     }
 
     pub fn class(&self) -> ErrorClass {

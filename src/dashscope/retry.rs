@@ -81,3 +81,63 @@ pub fn parse_retry_after(value: Option<&str>) -> Option<Duration> {
     let secs: f64 = value?.trim().parse().ok()?;
     (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::rngs::StdRng;
+    use rand::SeedableRng;
+
+    fn policy() -> RetryPolicy {
+        RetryPolicy::from_settings(&DashscopeSettings::default())
+    }
+
+    fn throttled(after: Option<u64>) -> ErrorKind {
+        let retry_after = after.map(Duration::from_secs);
+        ErrorKind::Throttled {
+            code: "Throttling".into(),
+            retry_after,
+        }
+    }
+
+    #[test]
+    fn ceilings_grow_then_cap() {
+        let p = policy();
+        let secs: Vec<u64> = (1..=7).map(|a| p.ceiling(a).as_secs()).collect();
+        assert_eq!(secs, [1, 2, 4, 8, 16, 30, 30]);
+    }
+
+    #[test]
+    fn only_retry_class_within_attempts_and_budget() {
+        let (p, rng) = (policy(), &mut StdRng::seed_from_u64(1));
+        let zero = Duration::ZERO;
+        let moderation = ErrorKind::ContentRejected {
+            code: "DataInspectionFailed".into(),
+        };
+        assert!(p.next_delay(&moderation, 1, zero, rng).is_none());
+        assert!(p.next_delay(&throttled(None), 1, zero, rng).is_some());
+        assert!(p
+            .next_delay(&throttled(None), p.max_attempts, zero, rng)
+            .is_none());
+        assert!(p.next_delay(&throttled(None), 1, p.budget, rng).is_none());
+        let download = ErrorKind::InputDownload {
+            message: "download timeout".into(),
+        };
+        assert!(p.next_delay(&download, 2, zero, rng).is_some());
+        assert!(p.next_delay(&download, 3, zero, rng).is_none());
+    }
+
+    #[test]
+    fn retry_after_is_a_floor_within_bounds() {
+        let (p, rng) = (policy(), &mut StdRng::seed_from_u64(2));
+        let asked = p.next_delay(&throttled(Some(7)), 1, Duration::ZERO, rng);
+        assert!(asked.is_some_and(|d| d >= Duration::from_secs(7)));
+        let wild = p.next_delay(&throttled(Some(86_400)), 1, Duration::ZERO, rng);
+        assert!(wild.is_some_and(|d| d <= p.retry_after_max.max(p.cap)));
+        assert_eq!(parse_retry_after(Some(" 3 ")), Some(Duration::from_secs(3)));
+        assert_eq!(
+            parse_retry_after(Some("Wed, 21 Oct 2015 07:28:00 GMT")),
+            None
+        );
+    }
+}

@@ -92,7 +92,7 @@ impl Default for DashscopeSettings {
             inline_images: InlineImages::Auto,
             result_hosts: vec!["*.aliyuncs.com".into()],
             max_in_flight: 64,
-            rate_margin: 0.04,
+            rate_margin: 0.08,
             rate_name: "qwen-image-edit".into(),
             retry_base_ms: 1_000,
             retry_cap_secs: 30,

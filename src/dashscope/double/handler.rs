@@ -56,6 +56,16 @@ fn gate(state: &DoubleState, headers: &HeaderMap, in_window: u32) -> Result<Faul
         let err = ApiError::new(401, "InvalidApiKey", "Invalid API-key provided.");
         return Err(err);
     }
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    if !json.is_some_and(|v| v.starts_with("application/json")) {
+        return Err(ApiError::new(
+            400,
+            "InvalidParameter",
+            "Content-Type must be application/json",
+        ));
+    }
     if headers.get("x-dashscope-async").is_some() {
         let err = ApiError::new(
             403,

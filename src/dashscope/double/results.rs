@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 
 /// Oldest results are dropped beyond this, so a long benchmark does not grow without bound.
-const KEEP_RESULTS: usize = 512;
+const KEEP_RESULTS: usize = 256;
 
 pub(crate) fn unix_ms() -> i64 {
     SystemTime::now()

@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Mutex;
 
-use super::{sleep_until_slot, Pacer, PacerRow, RateGate, ThrottleHold};
+use super::{wait_for_slot, Pacer, PacerRow, RateGate, ThrottleHold};
 
 pub struct LocalRateGate {
     pacer: Pacer,
@@ -43,10 +43,15 @@ impl LocalRateGate {
 impl RateGate for LocalRateGate {
     async fn acquire(&self) {
         let mut row = self.row.lock().await;
-        let now = self.now_ms();
-        let (slot, next) = self.pacer.grant(*row, now);
-        *row = next;
-        sleep_until_slot(slot, now).await;
+        loop {
+            let now = self.now_ms();
+            let (slot, next) = self.pacer.grant(*row, now);
+            *row = next;
+            let at = self.origin + Duration::from_millis(slot.max(0) as u64);
+            if wait_for_slot(at, self.pacer.late_tolerance).await {
+                return;
+            }
+        }
     }
 
     async fn on_throttled(&self) {

@@ -37,6 +37,9 @@ pub struct Pacer {
     pub max_factor: f64,
     /// A lane silent for this long ramps up again.
     pub idle_ms: i64,
+    /// A caller that wakes later than this after its slot (a stalled host, a slow commit)
+    /// gives the slot up and takes the next one: sending late would crowd the next request.
+    pub late_tolerance: Duration,
 }
 
 /// The shared state: the earliest time the next request may go, and the current spacing.
@@ -50,11 +53,12 @@ impl Pacer {
     pub fn new(base: Duration) -> Self {
         Self {
             base_ms: (base.as_millis() as i64).max(1),
-            ramp_factor: 2.0,
-            recover_factor: 0.9,
+            ramp_factor: 1.5,
+            recover_factor: 0.85,
             throttle_factor: 1.25,
             max_factor: 4.0,
             idle_ms: 10_000,
+            late_tolerance: Duration::from_millis(20),
         }
     }
 
@@ -121,12 +125,18 @@ impl ThrottleHold {
     }
 }
 
-/// Sleeps until `slot_ms` given the clock reading `now_ms` of the same clock.
-pub(crate) async fn sleep_until_slot(slot_ms: i64, now_ms: i64) {
-    let wait = slot_ms.saturating_sub(now_ms);
-    if wait > 0 {
-        tokio::time::sleep(Duration::from_millis(wait as u64)).await;
+/// Sleeps until `at`; false when the wake-up came too late to use the slot.
+pub(crate) async fn wait_for_slot(at: Instant, tolerance: Duration) -> bool {
+    tokio::time::sleep_until(at.into()).await;
+    let late = Instant::now().saturating_duration_since(at);
+    if late > tolerance {
+        tracing::debug!(
+            late_ms = late.as_millis() as u64,
+            "rate slot missed, taking the next"
+        );
+        return false;
     }
+    true
 }
 
 #[cfg(test)]
@@ -147,7 +157,7 @@ mod tests {
             row = next;
         }
         let gaps: Vec<i64> = slots.windows(2).map(|w| w[1] - w[0]).collect();
-        assert_eq!(gaps[0], 1000, "ramp-up starts at twice the spacing");
+        assert_eq!(gaps[0], 750, "ramp-up starts wider");
         assert!(gaps.iter().all(|g| *g >= 500));
         assert_eq!(*gaps.last().unwrap_or(&0), 500);
     }

@@ -2,12 +2,13 @@
 //! transaction against the database's own clock, and each worker sleeps only the difference, so
 //! skew between the hosts' clocks cannot bunch requests together.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sqlx::{Connection, MySqlPool, SqlitePool};
 use tokio::sync::Mutex;
 
-use super::{sleep_until_slot, Pacer, PacerRow, RateGate, ThrottleHold};
+use super::super::settings::DashscopeSettings;
+use super::{wait_for_slot, Pacer, PacerRow, RateGate, ThrottleHold};
 
 const SQLITE_NOW: &str = "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)";
 const MYSQL_NOW: &str = "CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)";
@@ -45,6 +46,14 @@ impl SqlRateGate {
         Ok(gate)
     }
 
+    /// The gate for `settings`: its `rate_name` row, spaced by its rate and margin.
+    pub async fn for_settings(
+        pool: RatePool,
+        settings: &DashscopeSettings,
+    ) -> Result<Self, sqlx::Error> {
+        Self::new(pool, &settings.rate_name, settings.base_interval()).await
+    }
+
     async fn ensure_row(&self) -> Result<(), sqlx::Error> {
         let base = self.pacer.base_ms;
         match &self.pool {
@@ -70,15 +79,15 @@ impl SqlRateGate {
         Ok(())
     }
 
-    /// Reserves the next slot; returns (slot, database now) in database milliseconds.
-    async fn reserve(&self) -> Result<(i64, i64), sqlx::Error> {
+    /// Reserves the next slot; returns the local instant at which it falls.
+    async fn reserve(&self) -> Result<Instant, sqlx::Error> {
         match &self.pool {
             RatePool::Sqlite(pool) => self.reserve_sqlite(pool).await,
             RatePool::MySql(pool) => self.reserve_mysql(pool).await,
         }
     }
 
-    async fn reserve_sqlite(&self, pool: &SqlitePool) -> Result<(i64, i64), sqlx::Error> {
+    async fn reserve_sqlite(&self, pool: &SqlitePool) -> Result<Instant, sqlx::Error> {
         let mut conn = pool.acquire().await?;
         // IMMEDIATE takes the write lock up front; a deferred transaction would read, then
         // fail with SQLITE_BUSY when two processes both try to upgrade to write.
@@ -90,6 +99,9 @@ impl SqlRateGate {
             .bind(&self.name)
             .fetch_one(&mut *tx)
             .await?;
+        // The wait is counted from here, not from after the commit: a slow commit (an fsync)
+        // must not shift this request closer to the next one.
+        let read_at = Instant::now();
 
         let (slot, row) = self.pacer.grant(
             PacerRow {
@@ -106,10 +118,10 @@ impl SqlRateGate {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok((slot, now))
+        Ok(slot_instant(read_at, slot, now))
     }
 
-    async fn reserve_mysql(&self, pool: &MySqlPool) -> Result<(i64, i64), sqlx::Error> {
+    async fn reserve_mysql(&self, pool: &MySqlPool) -> Result<Instant, sqlx::Error> {
         let mut tx = pool.begin().await?;
         // FOR UPDATE serialises the workers on the row until commit.
         let select = format!(
@@ -120,6 +132,9 @@ impl SqlRateGate {
             .bind(&self.name)
             .fetch_one(&mut *tx)
             .await?;
+        // The wait is counted from here, not from after the commit: a slow commit (an fsync)
+        // must not shift this request closer to the next one.
+        let read_at = Instant::now();
 
         let (slot, row) = self.pacer.grant(
             PacerRow {
@@ -136,7 +151,7 @@ impl SqlRateGate {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok((slot, now))
+        Ok(slot_instant(read_at, slot, now))
     }
 
     /// Widens the shared interval; written as one statement so no transaction is needed.
@@ -170,13 +185,19 @@ impl SqlRateGate {
     }
 }
 
+/// The local instant of database time `slot`, given that the database read `now` at `read_at`.
+fn slot_instant(read_at: Instant, slot: i64, now: i64) -> Instant {
+    read_at + Duration::from_millis(slot.saturating_sub(now).max(0) as u64)
+}
+
 #[async_trait::async_trait]
 impl RateGate for SqlRateGate {
     async fn acquire(&self) {
         let _turn = self.turn.lock().await;
         loop {
             match self.reserve().await {
-                Ok((slot, now)) => return sleep_until_slot(slot, now).await,
+                Ok(at) if wait_for_slot(at, self.pacer.late_tolerance).await => return,
+                Ok(_) => continue,
                 Err(err) => {
                     // Sending without a slot could break the account limit for every worker;
                     // waiting is the safe side. The store's health check reports the database.
