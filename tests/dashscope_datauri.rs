@@ -7,25 +7,8 @@ use aigc_studio::dashscope::wire::{DATA_URI_MAX_BYTES, GENERATION_PATH};
 use aigc_studio::dashscope::{EditRequest, ImageSource};
 use base64::Engine;
 use common::{client, fast_double, start_double};
-use image::{DynamicImage, ImageFormat, RgbImage};
+use image::ImageFormat;
 use serde_json::json;
-
-/// A noisy PNG that cannot compress: about 3 bytes a pixel.
-fn noisy_png(width: u32, height: u32) -> Vec<u8> {
-    let mut state: u32 = 0x1234_5678;
-    let img = RgbImage::from_fn(width, height, |_, _| {
-        state ^= state << 13;
-        state ^= state >> 17;
-        state ^= state << 5;
-        let b = state.to_le_bytes();
-        image::Rgb([b[0], b[1], b[2]])
-    });
-    let mut out = std::io::Cursor::new(Vec::new());
-    DynamicImage::ImageRgb8(img)
-        .write_to(&mut out, ImageFormat::Png)
-        .expect("png");
-    out.into_inner()
-}
 
 #[tokio::test]
 async fn the_double_refuses_a_data_uri_over_the_limit() {
@@ -82,7 +65,8 @@ async fn async_header_and_mime_mismatch_are_refused() {
 async fn a_too_big_input_is_reencoded_to_fit() {
     let double = start_double(fast_double()).await;
     let client = client(&double, |s| s.timeout_secs = 120);
-    let big = noisy_png(1800, 1600);
+    // An uncompressed BMP: accepted format and size, but too many bytes to inline as is.
+    let big = common::picture(1700, 1600, ImageFormat::Bmp);
     assert!(
         big.len() > INLINE_RAW_MAX,
         "test input must exceed the inline limit"

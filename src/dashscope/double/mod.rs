@@ -149,7 +149,11 @@ impl DoubleHandle {
         DashscopeSettings {
             base_url: self.base_url(),
             api_key: Some(Secret::new(self.state.config.api_key.clone())),
-            requests_per_second: f64::from(self.state.config.rate.max(1)),
+            // An unlimited double (rate 0) gets a client that does not pace either.
+            requests_per_second: match self.state.config.rate {
+                0 => 1000.0,
+                rate => f64::from(rate),
+            },
             inline_images: InlineImages::Always,
             result_hosts: vec![self.result_host()],
             retry_base_ms: 50,
