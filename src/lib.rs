@@ -8,6 +8,7 @@
 pub mod app;
 pub mod auth;
 pub mod batch;
+pub mod dashscope;
 pub mod imaging;
 pub mod jobs;
 pub mod queue;

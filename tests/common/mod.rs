@@ -2,6 +2,7 @@
 //! database (a fresh SQLite file, or a fresh MariaDB database) and its own queue prefix.
 #![allow(dead_code)]
 
+pub mod ds;
 pub mod fixtures;
 pub mod mariadb;
 pub mod workers;
@@ -12,6 +13,7 @@ use std::time::Duration;
 use aigc_studio::app::Application;
 use aigc_studio::settings::Settings;
 use aigc_studio::web::AppState;
+pub use ds::*;
 use serde_json::{json, Value};
 use tokio::sync::oneshot;
 
