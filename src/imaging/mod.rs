@@ -13,6 +13,7 @@
 //! ImageMagick.
 
 mod adjust;
+pub mod ai;
 mod color;
 mod decode;
 mod encode;
