@@ -60,8 +60,8 @@ fn environment_variables_override_files_and_lists_are_comma_separated() {
         let raw = Settings::raw(None).unwrap();
         let hosts: Vec<String> = raw.get("dashscope.result_hosts").unwrap();
         assert_eq!(hosts, ["127.0.0.1", "*.aliyuncs.com"]);
-        assert_eq!(s.dashscope.api_key.expose(), "sk-from-env");
-        assert_eq!(format!("{:?}", s.dashscope.api_key), "***");
+        assert_eq!(s.dashscope.api_key.as_ref().unwrap().expose(), "sk-from-env");
+        assert_eq!(format!("{:?}", s.dashscope.api_key.as_ref().unwrap()), "***");
         return;
     }
     let exe = std::env::current_exe().unwrap();
@@ -129,8 +129,8 @@ fn the_key_comes_from_config_php_when_configured_and_no_other_source_has_it() {
     .unwrap();
     let path = php.path().display().to_string();
     let s = Settings::load_with(None, &[("admin_panel.config_php", &path)]).unwrap();
-    assert_eq!(s.dashscope.api_key.expose(), "sk-panel");
-    assert_eq!(s.dashscope.api_id.expose(), "id-7");
+    assert_eq!(s.dashscope.api_key.as_ref().unwrap().expose(), "sk-panel");
+    assert_eq!(s.admin_panel.api_id.expose(), "id-7");
     let configured = Settings::load_with(
         None,
         &[
@@ -139,7 +139,7 @@ fn the_key_comes_from_config_php_when_configured_and_no_other_source_has_it() {
         ],
     )
     .unwrap();
-    assert_eq!(configured.dashscope.api_key.expose(), "sk-cfg");
+    assert_eq!(configured.dashscope.api_key.as_ref().unwrap().expose(), "sk-cfg");
     let missing = Settings::load_with(
         None,
         &[("admin_panel.config_php", "/nonexistent/config.php")],

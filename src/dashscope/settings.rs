@@ -1,38 +1,10 @@
 //! Configuration of the DashScope lane, nested under the `dashscope` key by the config loader.
 
-use std::fmt;
 use std::time::Duration;
 
 use serde::Deserialize;
 
-/// A secret string whose `Debug` and `Display` print `***`, so a stray `{:?}` of the settings
-/// cannot leak the API key into a log.
-#[derive(Clone, Deserialize, PartialEq, Eq)]
-#[serde(transparent)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    /// The only way to read the value; grep for it to audit where the key goes.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
+pub use crate::settings::Secret;
 
 /// When input images travel inside the request as data URIs instead of as URLs.
 #[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
@@ -92,7 +64,7 @@ impl Default for DashscopeSettings {
             inline_images: InlineImages::Auto,
             result_hosts: vec!["*.aliyuncs.com".into()],
             max_in_flight: 64,
-            rate_margin: 0.08,
+            rate_margin: 0.10,
             rate_name: "qwen-image-edit".into(),
             retry_base_ms: 1_000,
             retry_cap_secs: 30,

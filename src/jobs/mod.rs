@@ -2,6 +2,7 @@
 //! outputs to storage and returns their URLs with the data for `result_data`. Failures are
 //! sorted here, once, into retry, final and stop-the-lane.
 
+mod ai;
 mod failure;
 mod local;
 
@@ -9,6 +10,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+pub use ai::AiTools;
 pub use failure::{FailClass, JobError};
 
 use crate::imaging::{FontSource, ImagingPool, Limits};
@@ -23,6 +25,8 @@ pub struct JobContext {
     pub limits: Limits,
     pub fonts: Arc<FontSource>,
     pub pool: ImagingPool,
+    /// The DashScope client; `None` when no key is configured (AI tasks then wait).
+    pub ai: Option<Arc<AiTools>>,
 }
 
 /// A finished job: its stored outputs (the first is the task's `result_url`) and what goes
@@ -37,10 +41,7 @@ pub struct JobOutput {
 pub async fn run(ctx: &JobContext, order: &TaskOrder) -> Result<JobOutput, JobError> {
     match order.task_type.lane() {
         Lane::Local => local::run(ctx, order).await,
-        Lane::Ai => Err(JobError::final_error(
-            "tool_not_available",
-            "这个 AI 工具尚未开放，请使用改尺寸或加水印",
-        )),
+        Lane::Ai => ai::run(ctx, order).await,
     }
 }
 
@@ -49,7 +50,7 @@ pub(crate) fn param<'a>(order: &'a TaskOrder, key: &str) -> Option<&'a str> {
     order.task_params.get(key).and_then(Value::as_str)
 }
 
-/// Whether a tool can run on this build; the tool page says so plainly when it cannot.
-pub fn is_available(tool: crate::task::TaskType) -> bool {
-    tool.lane() == Lane::Local
+/// Reads `task_params.<key>` as a number.
+pub(crate) fn param_u32(order: &TaskOrder, key: &str) -> Option<u32> {
+    order.task_params.get(key).and_then(Value::as_u64).and_then(|v| u32::try_from(v).ok())
 }

@@ -14,6 +14,7 @@ use serde::Deserialize;
 pub use php::read_php_defines;
 pub use secret::Secret;
 
+use crate::dashscope::DashscopeSettings;
 use crate::task::Lane;
 
 const DEFAULTS: &str = include_str!("../../config/default.toml");
@@ -29,7 +30,7 @@ pub struct Settings {
     pub limits: LimitSettings,
     pub admin_panel: AdminPanelSettings,
     pub watermark: WatermarkSettings,
-    pub dashscope: DashscopeKeys,
+    pub dashscope: DashscopeSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -79,20 +80,15 @@ pub struct LimitSettings {
 #[derive(Debug, Clone, Deserialize)]
 pub struct AdminPanelSettings {
     pub config_php: String,
+    /// `ALIYUN_API_ID` from `config.php`, when it has one (kept for the record; calls need
+    /// only the key).
+    #[serde(skip)]
+    pub api_id: Secret,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct WatermarkSettings {
     pub font: String,
-}
-
-/// The part of the `dashscope` section this module resolves itself: where the key comes
-/// from. The client reads the whole section through [`Settings::section`].
-#[derive(Debug, Clone, Deserialize)]
-pub struct DashscopeKeys {
-    pub api_key: Secret,
-    #[serde(default)]
-    pub api_id: Secret,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -133,25 +129,26 @@ impl Settings {
     /// The key's sources in order: configuration, `ALIYUN_API_KEY`, `DASHSCOPE_API_KEY`,
     /// then the admin panel's `config.php`.
     fn resolve_api_key(&mut self) -> Result<(), SettingsError> {
-        for name in ["ALIYUN_API_KEY", "DASHSCOPE_API_KEY"] {
-            if self.dashscope.api_key.is_empty() {
-                self.dashscope.api_key = Secret::new(std::env::var(name).unwrap_or_default());
-            }
-        }
-        if !self.dashscope.api_key.is_empty() || self.admin_panel.config_php.is_empty() {
-            return Ok(());
+        let configured = self.dashscope.api_key.as_ref().is_some_and(|k| !k.is_empty());
+        if !configured {
+            self.dashscope.api_key = ["ALIYUN_API_KEY", "DASHSCOPE_API_KEY"]
+                .iter()
+                .filter_map(|name| std::env::var(name).ok())
+                .map(Secret::new)
+                .find(|key| !key.is_empty());
         }
         let path = PathBuf::from(&self.admin_panel.config_php);
-        let text = std::fs::read_to_string(&path).map_err(|source| SettingsError::AdminPanel {
-            path: path.clone(),
-            source,
-        })?;
+        if self.admin_panel.config_php.is_empty() {
+            return Ok(());
+        }
+        let text = std::fs::read_to_string(&path)
+            .map_err(|source| SettingsError::AdminPanel { path: path.clone(), source })?;
         let defines = read_php_defines(&text);
-        if let Some(key) = defines.get("ALIYUN_API_KEY") {
-            self.dashscope.api_key = Secret::new(key.clone());
+        if self.dashscope.api_key.is_none() {
+            self.dashscope.api_key = defines.get("ALIYUN_API_KEY").map(Secret::new);
         }
         if let Some(id) = defines.get("ALIYUN_API_ID") {
-            self.dashscope.api_id = Secret::new(id.clone());
+            self.admin_panel.api_id = Secret::new(id.clone());
         }
         Ok(())
     }

@@ -6,8 +6,8 @@ use serde::Deserialize;
 pub struct Secret(String);
 
 impl Secret {
-    pub fn new(value: String) -> Secret {
-        Secret(value.trim().to_string())
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into().trim().to_string())
     }
 
     pub fn expose(&self) -> &str {

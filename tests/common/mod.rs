@@ -13,6 +13,7 @@ use std::time::Duration;
 use aigc_studio::app::Application;
 use aigc_studio::settings::Settings;
 use aigc_studio::web::AppState;
+#[allow(unused_imports)]
 pub use ds::*;
 use serde_json::{json, Value};
 use tokio::sync::oneshot;
