@@ -28,7 +28,10 @@ const FINE_SIDE: f64 = 640.0;
 const MAX_SHIFT_FRACTION: f64 = 0.04;
 /// Uniform scale corrections tried on top of the size ratio.
 const SCALES: [f64; 7] = [0.97, 0.98, 0.99, 1.0, 1.01, 1.02, 1.03];
-const FINE_RADIUS: i64 = 3;
+/// Shifts (coarse pixels) tried around the first estimate for each scale candidate.
+const SCALE_RADIUS: i64 = 2;
+/// Shifts (fine pixels) tried around the coarse estimate.
+const FINE_RADIUS: i64 = 2;
 
 /// Output-to-upload mapping: `x_upload = scale_x * x_output + dx` (and the same for y), in
 /// pixel coordinates where pixel `i` covers `[i, i + 1)`. `score` is the gradient correlation
@@ -125,30 +128,33 @@ pub fn estimate_alignment(
     }
 }
 
-/// The best of the scale candidates (each pivoting on the product's centre) and its shift.
+/// The shift at the plain size ratio over the whole window, then each scale candidate
+/// (pivoting on the product's centre) around that shift; the best of them.
 fn coarse_search(
     coarse: &Matcher<'_>,
     base: &Alignment,
     centre: (f64, f64),
     radius: i64,
 ) -> Option<Alignment> {
-    let mut best: Option<(Alignment, f32)> = None;
-    for s in SCALES {
+    let k = coarse.k;
+    let first = coarse.best_shift(base, radius)?;
+    let (tx, ty) = (first.tx.round() / k, first.ty.round() / k);
+    let mut best = (base.shifted(first.tx / k, first.ty / k), first.score);
+    for s in SCALES.into_iter().filter(|&s| s != 1.0) {
         let candidate = Alignment {
             scale_x: base.scale_x * s,
             scale_y: base.scale_y * s,
-            dx: (1.0 - s) * centre.0,
-            dy: (1.0 - s) * centre.1,
+            dx: (1.0 - s) * centre.0 + tx,
+            dy: (1.0 - s) * centre.1 + ty,
             score: 0.0,
         };
-        if let Some(m) = coarse.best_shift(&candidate, radius) {
-            if best.is_none_or(|(_, score)| m.score > score) {
-                let k = coarse.k;
-                best = Some((candidate.shifted(m.tx / k, m.ty / k), m.score));
+        if let Some(m) = coarse.best_shift(&candidate, SCALE_RADIUS) {
+            if m.score > best.1 {
+                best = (candidate.shifted(m.tx / k, m.ty / k), m.score);
             }
         }
     }
-    best.map(|(a, _)| a)
+    Some(best.0)
 }
 
 /// The upload as RGB; a picture with transparency is put on white first.
