@@ -102,16 +102,7 @@ pub fn estimate_alignment(
     let Some(centre) = product_centre(&alpha, &base) else {
         return base;
     };
-    // Shrink the output once into the fine frame under the plain size ratio; every candidate
-    // mapping is then a small scale and shift of that, which is cheap to apply.
-    let (fw, fh) = scaled_size(&luma, k_fine);
-    let (mx, my) = base.axis_maps(k_fine);
-    let frame = Frame {
-        base,
-        k: k_fine,
-        synth: synth.warp(fw, fh, mx, my),
-        alpha: alpha.warp(fw, fh, mx, my),
-    };
+    let frame = Frame::new(base, k_fine, scaled_size(&luma, k_fine), &synth, &alpha);
 
     let coarse = Matcher::new(&luma, k_coarse, &frame);
     let radius = (MAX_SHIFT_FRACTION * f64::from(ow.max(oh)) * k_coarse).ceil() as i64 + 1;
@@ -219,6 +210,18 @@ struct Frame {
 }
 
 impl Frame {
+    /// Shrinks the output once into the fine frame under the plain size ratio; every candidate
+    /// mapping is then a small scale and shift of that, which is cheap to apply.
+    fn new(base: Alignment, k: f64, (w, h): (usize, usize), synth: &Plane, alpha: &Plane) -> Self {
+        let (mx, my) = base.axis_maps(k);
+        Self {
+            base,
+            k,
+            synth: synth.warp(w, h, mx, my),
+            alpha: alpha.warp(w, h, mx, my),
+        }
+    }
+
     /// The axis maps from this frame into a frame `k` times the upload's size that realise
     /// `mapping` (which must share the base's aspect).
     fn maps_to(&self, mapping: &Alignment, k: f64) -> (AxisMap, AxisMap) {
