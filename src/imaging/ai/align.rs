@@ -28,7 +28,10 @@ const FINE_SIDE: f64 = 640.0;
 const MAX_SHIFT_FRACTION: f64 = 0.04;
 /// Uniform scale corrections tried on top of the size ratio.
 const SCALES: [f64; 7] = [0.97, 0.98, 0.99, 1.0, 1.01, 1.02, 1.03];
-const FINE_RADIUS: i64 = 3;
+/// Shifts (coarse pixels) tried around the first estimate for each scale candidate.
+const SCALE_RADIUS: i64 = 2;
+/// Shifts (fine pixels) tried around the coarse estimate.
+const FINE_RADIUS: i64 = 2;
 
 /// Output-to-upload mapping: `x_upload = scale_x * x_output + dx` (and the same for y), in
 /// pixel coordinates where pixel `i` covers `[i, i + 1)`. `score` is the gradient correlation
@@ -99,28 +102,14 @@ pub fn estimate_alignment(
     let Some(centre) = product_centre(&alpha, &base) else {
         return base;
     };
-    let coarse = Matcher::new(&luma, k_coarse, &synth, &alpha);
+    let frame = Frame::new(base, k_fine, scaled_size(&luma, k_fine), &synth, &alpha);
+
+    let coarse = Matcher::new(&luma, k_coarse, &frame);
     let radius = (MAX_SHIFT_FRACTION * f64::from(ow.max(oh)) * k_coarse).ceil() as i64 + 1;
-    let mut best: Option<(Alignment, f32)> = None;
-    for s in SCALES {
-        let candidate = Alignment {
-            scale_x: base.scale_x * s,
-            scale_y: base.scale_y * s,
-            dx: (1.0 - s) * centre.0,
-            dy: (1.0 - s) * centre.1,
-            score: 0.0,
-        };
-        if let Some(m) = coarse.best_shift(&candidate, radius) {
-            if best.is_none_or(|(_, score)| m.score > score) {
-                best = Some((candidate.shifted(m.tx / k_coarse, m.ty / k_coarse), m.score));
-            }
-        }
-    }
-    let Some((rough, _)) = best else {
+    let Some(rough) = coarse_search(&coarse, &base, centre, radius) else {
         return base;
     };
-
-    let fine = Matcher::new(&luma, k_fine, &synth, &alpha);
+    let fine = Matcher::new(&luma, k_fine, &frame);
     match fine.best_shift(&rough, FINE_RADIUS) {
         Some(m) => Alignment {
             score: m.score,
@@ -128,6 +117,35 @@ pub fn estimate_alignment(
         },
         None => base,
     }
+}
+
+/// The shift at the plain size ratio over the whole window, then each scale candidate
+/// (pivoting on the product's centre) around that shift; the best of them.
+fn coarse_search(
+    coarse: &Matcher<'_>,
+    base: &Alignment,
+    centre: (f64, f64),
+    radius: i64,
+) -> Option<Alignment> {
+    let k = coarse.k;
+    let first = coarse.best_shift(base, radius)?;
+    let (tx, ty) = (first.tx.round() / k, first.ty.round() / k);
+    let mut best = (base.shifted(first.tx / k, first.ty / k), first.score);
+    for s in SCALES.into_iter().filter(|&s| s != 1.0) {
+        let candidate = Alignment {
+            scale_x: base.scale_x * s,
+            scale_y: base.scale_y * s,
+            dx: (1.0 - s) * centre.0 + tx,
+            dy: (1.0 - s) * centre.1 + ty,
+            score: 0.0,
+        };
+        if let Some(m) = coarse.best_shift(&candidate, SCALE_RADIUS) {
+            if m.score > best.1 {
+                best = (candidate.shifted(m.tx / k, m.ty / k), m.score);
+            }
+        }
+    }
+    Some(best.0)
 }
 
 /// The upload as RGB; a picture with transparency is put on white first.
@@ -183,12 +201,46 @@ fn product_centre(alpha: &Plane, base: &Alignment) -> Option<(f64, f64)> {
     Some((cx, cy))
 }
 
+/// The synthetic upload and the product's alpha, already in the fine frame under `base`.
+struct Frame {
+    base: Alignment,
+    k: f64,
+    synth: Plane,
+    alpha: Plane,
+}
+
+impl Frame {
+    /// Shrinks the output once into the fine frame under the plain size ratio; every candidate
+    /// mapping is then a small scale and shift of that, which is cheap to apply.
+    fn new(base: Alignment, k: f64, (w, h): (usize, usize), synth: &Plane, alpha: &Plane) -> Self {
+        let (mx, my) = base.axis_maps(k);
+        Self {
+            base,
+            k,
+            synth: synth.warp(w, h, mx, my),
+            alpha: alpha.warp(w, h, mx, my),
+        }
+    }
+
+    /// The axis maps from this frame into a frame `k` times the upload's size that realise
+    /// `mapping` (which must share the base's aspect).
+    fn maps_to(&self, mapping: &Alignment, k: f64) -> (AxisMap, AxisMap) {
+        let axis = |scale: f64, base: f64, offset: f64| AxisMap {
+            scale: scale / base * k / self.k,
+            offset: offset * k,
+        };
+        (
+            axis(mapping.scale_x, self.base.scale_x, mapping.dx),
+            axis(mapping.scale_y, self.base.scale_y, mapping.dy),
+        )
+    }
+}
+
 /// The upload's gradients at one resolution, and the synthetic upload to match against them.
 struct Matcher<'a> {
     k: f64,
     upload: Grads,
-    synth: &'a Plane,
-    alpha: &'a Plane,
+    frame: &'a Frame,
 }
 
 struct Match {
@@ -198,28 +250,23 @@ struct Match {
 }
 
 impl<'a> Matcher<'a> {
-    fn new(luma: &Plane, k: f64, synth: &'a Plane, alpha: &'a Plane) -> Self {
+    fn new(luma: &Plane, k: f64, frame: &'a Frame) -> Self {
         let (w, h) = scaled_size(luma, k);
         let map = AxisMap {
             scale: k,
             offset: 0.0,
         };
         let upload = Grads::of(&luma.warp(w, h, map, map));
-        Self {
-            k,
-            upload,
-            synth,
-            alpha,
-        }
+        Self { k, upload, frame }
     }
 
     /// The best shift (in this resolution's pixels) of the synthetic upload under `mapping`.
     fn best_shift(&self, mapping: &Alignment, radius: i64) -> Option<Match> {
         let (w, h) = (self.upload.width, self.upload.height);
-        let (mx, my) = mapping.axis_maps(self.k);
-        let alpha = self.alpha.warp(w, h, mx, my);
+        let (mx, my) = self.frame.maps_to(mapping, self.k);
+        let alpha = self.frame.alpha.warp(w, h, mx, my);
         let rect = Rect::of_mask(&alpha, 0.05)?.grown(3, w, h);
-        let synth = Grads::of(&self.synth.warp(w, h, mx, my));
+        let synth = Grads::of(&self.frame.synth.warp(w, h, mx, my));
         let scores = self.upload.correlations(&synth, rect, radius);
         let (tx, ty, score) = scores.peak()?;
         let (sx, sy) = scores.subpixel(tx, ty);

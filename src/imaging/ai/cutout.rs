@@ -1,18 +1,19 @@
 //! The `crop_png` result: the product with a real alpha channel, at the upload's resolution.
 
-use image::{DynamicImage, GrayImage, RgbImage, RgbaImage};
+use image::{DynamicImage, GrayImage, RgbImage, Rgba, RgbaImage};
 
 use super::align::{agrees, estimate_alignment, flatten_rgb, Alignment};
 use super::key::border_median;
 use super::matte::{
-    alpha_from_key, decontaminate, decontaminate_with, estimate_key_background, key_presence, to_f,
+    alpha_from_key, decontaminate, estimate_key_background, key_presence, solve_fg, to_f,
 };
 use super::plane::{AxisMap, Plane};
 
 /// Trimmed cut-outs keep this fraction of the product's longer side around it.
 pub const TRIM_MARGIN: f64 = 0.02;
-/// Edge pixels of the upload look this far (pixels) for the backdrop they were mixed with.
-const BACKDROP_SEARCH: i64 = 6;
+/// Edge pixels of the upload look this far (pixels) for the backdrop they were mixed with and
+/// the product colour next to them.
+const SEARCH: i64 = 6;
 
 /// A cut-out and what was learnt making it.
 #[derive(Debug, Clone)]
@@ -84,29 +85,60 @@ pub(crate) fn warp_gray(alpha: &GrayImage, mapping: &Alignment, w: u32, h: u32) 
         .to_gray()
 }
 
-/// The upload's pixels under `alpha`; edge pixels solved against the backdrop around them.
+/// The upload's pixels under `alpha`. An edge pixel is solved against the backdrop around it;
+/// where alpha is low that solution is mostly backdrop (the mapped edge is never exact to the
+/// pixel), so it is blended towards the nearby solid product colour, which keeps a halo of
+/// the upload's backdrop off the cut-out.
 fn from_upload(upload: &RgbImage, alpha: &GrayImage) -> RgbaImage {
     let fallback = to_f(border_median(upload));
-    decontaminate_with(upload, alpha, |x, y| {
-        local_backdrop(upload, alpha, x, y).unwrap_or(fallback)
+    RgbaImage::from_fn(upload.width(), upload.height(), |x, y| {
+        let a = alpha.get_pixel(x, y).0[0];
+        let p = upload.get_pixel(x, y).0;
+        match a {
+            0 => Rgba([0, 0, 0, 0]),
+            255 => Rgba([p[0], p[1], p[2], 255]),
+            _ => {
+                let af = f32::from(a) / 255.0;
+                let near = surroundings(upload, alpha, x, y);
+                let solved = to_f(solve_fg(p, af, near.backdrop.unwrap_or(fallback)));
+                let trust = ((af - 0.25) / 0.5).clamp(0.0, 1.0);
+                let fg = near.solid.map_or(solved, |s| {
+                    std::array::from_fn(|c| trust * solved[c] + (1.0 - trust) * s[c])
+                });
+                let fg = fg.map(|v| v.round().clamp(0.0, 255.0) as u8);
+                Rgba([fg[0], fg[1], fg[2], a])
+            }
+        }
     })
 }
 
-/// Mean colour of the fully transparent upload pixels near (x, y).
-fn local_backdrop(upload: &RgbImage, alpha: &GrayImage, x: u32, y: u32) -> Option<[f32; 3]> {
+/// Mean colours of the fully transparent and of the fully opaque upload pixels near a pixel.
+struct Surroundings {
+    backdrop: Option<[f32; 3]>,
+    solid: Option<[f32; 3]>,
+}
+
+fn surroundings(upload: &RgbImage, alpha: &GrayImage, x: u32, y: u32) -> Surroundings {
     let (w, h) = (i64::from(upload.width()), i64::from(upload.height()));
     let (cx, cy) = (i64::from(x), i64::from(y));
-    let (mut sum, mut n) = ([0.0f32; 3], 0u32);
-    for yy in (cy - BACKDROP_SEARCH).max(0)..=(cy + BACKDROP_SEARCH).min(h - 1) {
-        for xx in (cx - BACKDROP_SEARCH).max(0)..=(cx + BACKDROP_SEARCH).min(w - 1) {
-            if alpha.get_pixel(xx as u32, yy as u32).0[0] == 0 {
-                let p = upload.get_pixel(xx as u32, yy as u32).0;
-                (0..3).for_each(|c| sum[c] += f32::from(p[c]));
-                n += 1;
-            }
+    let mut sums = [([0.0f32; 3], 0u32); 2];
+    for yy in (cy - SEARCH).max(0)..=(cy + SEARCH).min(h - 1) {
+        for xx in (cx - SEARCH).max(0)..=(cx + SEARCH).min(w - 1) {
+            let slot = match alpha.get_pixel(xx as u32, yy as u32).0[0] {
+                0 => 0,
+                255 => 1,
+                _ => continue,
+            };
+            let p = upload.get_pixel(xx as u32, yy as u32).0;
+            (0..3).for_each(|c| sums[slot].0[c] += f32::from(p[c]));
+            sums[slot].1 += 1;
         }
     }
-    (n > 0).then(|| sum.map(|s| s / n as f32))
+    let mean = |(sum, n): ([f32; 3], u32)| (n > 0).then(|| sum.map(|s| s / n as f32));
+    Surroundings {
+        backdrop: mean(sums[0]),
+        solid: mean(sums[1]),
+    }
 }
 
 /// Resamples RGBA through `mapping` with colours premultiplied, so the transparent black
@@ -131,10 +163,10 @@ fn warp_premultiplied(fg: &RgbaImage, mapping: &Alignment, w: u32, h: u32) -> Rg
         let i = y as usize * w as usize + x as usize;
         let a = planes[3].data[i].round().clamp(0.0, 255.0);
         if a == 0.0 {
-            return image::Rgba([0, 0, 0, 0]);
+            return Rgba([0, 0, 0, 0]);
         }
         let un = |c: usize| (planes[c].data[i] * 255.0 / a).round().clamp(0.0, 255.0) as u8;
-        image::Rgba([un(0), un(1), un(2), a as u8])
+        Rgba([un(0), un(1), un(2), a as u8])
     })
 }
 

@@ -96,14 +96,18 @@ pub(crate) fn decontaminate_with(
             0 => image::Rgba([0, 0, 0, 0]),
             255 => image::Rgba([p[0], p[1], p[2], 255]),
             _ => {
-                let (af, bg) = (f32::from(a) / 255.0, background(x, y));
-                let fg: [u8; 3] = std::array::from_fn(|c| {
-                    let v = (f32::from(p[c]) - (1.0 - af) * bg[c]) / af;
-                    v.round().clamp(0.0, 255.0) as u8
-                });
+                let fg = solve_fg(p, f32::from(a) / 255.0, background(x, y));
                 image::Rgba([fg[0], fg[1], fg[2], a])
             }
         }
+    })
+}
+
+/// The foreground of `p = a * fg + (1 - a) * bg`, clamped to the valid range.
+pub(crate) fn solve_fg(p: [u8; 3], a: f32, bg: [f32; 3]) -> [u8; 3] {
+    std::array::from_fn(|c| {
+        let v = (f32::from(p[c]) - (1.0 - a) * bg[c]) / a.max(1e-3);
+        v.round().clamp(0.0, 255.0) as u8
     })
 }
 
@@ -120,12 +124,18 @@ fn project(p: [f32; 3], bg: [f32; 3], fg: [f32; 3], t_solid: f32, fallback: f32)
 
 /// Pixels at least `t` from the background whose 8 neighbours are too: product, not edge.
 fn eroded(d: &[f32], w: usize, h: usize, t: f32) -> Vec<bool> {
-    let mut core = vec![false; w * h];
-    for y in 1..h.saturating_sub(1) {
+    let solid: Vec<bool> = d.iter().map(|&v| v >= t).collect();
+    // A 3x3 erosion as a horizontal then a vertical 3-tap minimum.
+    let mut across = vec![false; w * h];
+    for y in 0..h {
         for x in 1..w.saturating_sub(1) {
-            core[y * w + x] =
-                (y - 1..=y + 1).all(|yy| (x - 1..=x + 1).all(|xx| d[yy * w + xx] >= t));
+            let i = y * w + x;
+            across[i] = solid[i - 1] && solid[i] && solid[i + 1];
         }
+    }
+    let mut core = vec![false; w * h];
+    for i in w..(w * h).saturating_sub(w) {
+        core[i] = across[i - w] && across[i] && across[i + w];
     }
     core
 }
