@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use aigc_studio::app::{open_broker, shutdown_signal, spawn_lanes};
+use aigc_studio::app::{job_context, open_broker, shutdown_signal, spawn_lanes};
 use aigc_studio::settings::Settings;
 use aigc_studio::task::Lane;
 use anyhow::{bail, Context};
@@ -32,9 +32,14 @@ async fn main() -> anyhow::Result<()> {
     }
     let lanes = lanes(&cli.lanes, &settings)?;
     let broker = open_broker(&settings).await?;
+    // The database holds the account-wide rate budget of the AI lane.
+    let db = aigc_studio::store::connect(&settings.database.url, 4)
+        .await
+        .context("opening the database (database.url)")?;
+    let jobs = job_context(&settings, &db).await?;
     let shutdown = CancellationToken::new();
     let mut tasks = JoinSet::new();
-    spawn_lanes(&settings, broker, &lanes, &shutdown, &mut tasks);
+    spawn_lanes(&settings, jobs, broker, &lanes, &shutdown, &mut tasks);
     tracing::info!(lanes = ?lanes, "worker running");
     tokio::select! {
         _ = shutdown_signal() => {}

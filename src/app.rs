@@ -11,12 +11,14 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::batch::Submitter;
+use crate::dashscope::{DashscopeClient, RatePool, SqlRateGate};
 use crate::imaging::{FontSource, ImagingPool, Limits};
-use crate::jobs::JobContext;
+use crate::jobs::{AiTools, JobContext};
 use crate::queue::{rabbitmq::RabbitBroker, Broker, MemoryBroker};
 use crate::recorder::{self, Sweeper};
 use crate::settings::Settings;
 use crate::storage::Storage;
+use crate::store::Db;
 use crate::task::Lane;
 use crate::web::{self, AppState};
 use crate::worker::{LanePause, LaneWorker};
@@ -36,29 +38,51 @@ pub fn storage(settings: &Settings) -> Storage {
     Storage::new(settings.storage.root.clone(), &settings.server.public_url)
 }
 
-pub fn job_context(settings: &Settings) -> JobContext {
+pub async fn job_context(settings: &Settings, db: &Db) -> anyhow::Result<JobContext> {
     let font = Some(settings.watermark.font.trim())
         .filter(|f| !f.is_empty())
         .map(PathBuf::from);
-    JobContext {
+    Ok(JobContext {
         storage: storage(settings),
         limits: Limits {
             max_pixels: settings.limits.image_pixels,
         },
         fonts: Arc::new(FontSource::new(font)),
         pool: ImagingPool::with_available_cores(),
+        ai: ai_tools(settings, db).await?,
+    })
+}
+
+/// The DashScope client with the account-wide rate gate kept in the shared database, so
+/// every process on every host draws from the same budget. `None` without a key.
+async fn ai_tools(settings: &Settings, db: &Db) -> anyhow::Result<Option<Arc<AiTools>>> {
+    let ds = &settings.dashscope;
+    if ds.api_key.as_ref().is_none_or(|k| k.is_empty()) {
+        tracing::warn!("no DashScope API key configured: AI tasks will wait until one is set");
+        return Ok(None);
     }
+    let pool = match db {
+        Db::Sqlite(pool) => RatePool::Sqlite(pool.clone()),
+        Db::MySql(pool) => RatePool::MySql(pool.clone()),
+    };
+    let gate = SqlRateGate::for_settings(pool, ds)
+        .await
+        .context("rate gate table")?;
+    let client = DashscopeClient::new(ds.clone(), Arc::new(gate))
+        .map_err(|e| anyhow::anyhow!("DashScope client: {e:?}"))?;
+    tracing::info!(model = %ds.model, rate = ds.requests_per_second, "AI tools ready");
+    Ok(Some(Arc::new(AiTools { client })))
 }
 
 /// Consumers of the configured lanes, each running until `shutdown`.
 pub fn spawn_lanes(
     settings: &Settings,
+    jobs: JobContext,
     broker: Arc<dyn Broker>,
     lanes: &[Lane],
     shutdown: &CancellationToken,
     tasks: &mut JoinSet<()>,
 ) {
-    let jobs = job_context(settings);
     for lane in lanes {
         let first = Duration::from_secs(settings.worker.lane_pause_secs.max(1));
         let pause = Arc::new(LanePause::with_first_pause(first));
@@ -156,9 +180,12 @@ impl Application {
         ));
         if !state.settings.is_distributed() {
             let lanes = state.settings.worker.lanes.clone();
+            let jobs = job_context(&state.settings, &state.db).await?;
+            let broker = state.broker.clone();
             spawn_lanes(
                 &state.settings,
-                state.broker.clone(),
+                jobs,
+                broker,
                 &lanes,
                 &token,
                 &mut self.background,

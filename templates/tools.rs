@@ -6,8 +6,9 @@ use crate::task::TaskType;
 const SCRIPT: &str = include_str!("static/tools.js");
 
 /// The tool page: left navigation of every tool, the upload area, the chosen tool's options.
-/// `available` says whether the tool can run on this installation.
-pub fn tool_page(csrf: &str, tool: TaskType, available: bool, max_files: usize) -> Markup {
+/// `ai_key_missing`: an AI tool on an installation without a DashScope key; tasks are
+/// accepted and wait, and the page says so.
+pub fn tool_page(csrf: &str, tool: TaskType, ai_key_missing: bool, max_files: usize) -> Markup {
     let body = html! {
         div.workspace {
             nav.tools aria-label="工具" {
@@ -15,11 +16,11 @@ pub fn tool_page(csrf: &str, tool: TaskType, available: bool, max_files: usize) 
                     a.current[t == tool] href={ "/aigc?tool=" (t.as_str()) } { (t.label_zh()) }
                 }
             }
-            main.tool data-tool=(tool.as_str()) data-max-files=(max_files) data-available=(available) {
+            main.tool data-tool=(tool.as_str()) data-max-files=(max_files) data-available="true" {
                 h1 { (tool.label_zh()) }
                 p.hint { (description(tool)) }
-                @if !available {
-                    p.notice role="status" { "这个工具还在开发中，暂时不能提交。现在可以使用「改尺寸」和「加水印」。" }
+                @if ai_key_missing {
+                    p.notice role="status" { "AI 服务还没有配置 API Key：可以提交，任务会排队等待，管理员配置后自动开始处理。" }
                 }
                 (upload_zone(max_files))
                 form #options {

@@ -60,8 +60,14 @@ fn environment_variables_override_files_and_lists_are_comma_separated() {
         let raw = Settings::raw(None).unwrap();
         let hosts: Vec<String> = raw.get("dashscope.result_hosts").unwrap();
         assert_eq!(hosts, ["127.0.0.1", "*.aliyuncs.com"]);
-        assert_eq!(s.dashscope.api_key.as_ref().unwrap().expose(), "sk-from-env");
-        assert_eq!(format!("{:?}", s.dashscope.api_key.as_ref().unwrap()), "***");
+        assert_eq!(
+            s.dashscope.api_key.as_ref().unwrap().expose(),
+            "sk-from-env"
+        );
+        assert_eq!(
+            format!("{:?}", s.dashscope.api_key.as_ref().unwrap()),
+            "***"
+        );
         return;
     }
     let exe = std::env::current_exe().unwrap();
@@ -139,7 +145,10 @@ fn the_key_comes_from_config_php_when_configured_and_no_other_source_has_it() {
         ],
     )
     .unwrap();
-    assert_eq!(configured.dashscope.api_key.as_ref().unwrap().expose(), "sk-cfg");
+    assert_eq!(
+        configured.dashscope.api_key.as_ref().unwrap().expose(),
+        "sk-cfg"
+    );
     let missing = Settings::load_with(
         None,
         &[("admin_panel.config_php", "/nonexistent/config.php")],

@@ -52,5 +52,9 @@ pub(crate) fn param<'a>(order: &'a TaskOrder, key: &str) -> Option<&'a str> {
 
 /// Reads `task_params.<key>` as a number.
 pub(crate) fn param_u32(order: &TaskOrder, key: &str) -> Option<u32> {
-    order.task_params.get(key).and_then(Value::as_u64).and_then(|v| u32::try_from(v).ok())
+    order
+        .task_params
+        .get(key)
+        .and_then(Value::as_u64)
+        .and_then(|v| u32::try_from(v).ok())
 }

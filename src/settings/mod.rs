@@ -129,7 +129,11 @@ impl Settings {
     /// The key's sources in order: configuration, `ALIYUN_API_KEY`, `DASHSCOPE_API_KEY`,
     /// then the admin panel's `config.php`.
     fn resolve_api_key(&mut self) -> Result<(), SettingsError> {
-        let configured = self.dashscope.api_key.as_ref().is_some_and(|k| !k.is_empty());
+        let configured = self
+            .dashscope
+            .api_key
+            .as_ref()
+            .is_some_and(|k| !k.is_empty());
         if !configured {
             self.dashscope.api_key = ["ALIYUN_API_KEY", "DASHSCOPE_API_KEY"]
                 .iter()
@@ -141,8 +145,10 @@ impl Settings {
         if self.admin_panel.config_php.is_empty() {
             return Ok(());
         }
-        let text = std::fs::read_to_string(&path)
-            .map_err(|source| SettingsError::AdminPanel { path: path.clone(), source })?;
+        let text = std::fs::read_to_string(&path).map_err(|source| SettingsError::AdminPanel {
+            path: path.clone(),
+            source,
+        })?;
         let defines = read_php_defines(&text);
         if self.dashscope.api_key.is_none() {
             self.dashscope.api_key = defines.get("ALIYUN_API_KEY").map(Secret::new);

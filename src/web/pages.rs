@@ -108,9 +108,15 @@ async fn tool_page(
         .as_deref()
         .and_then(TaskType::parse)
         .unwrap_or(TaskType::Resize);
-    let available = crate::jobs::is_available(tool);
+    let ai_key_missing = tool.lane() == crate::task::Lane::Ai
+        && state
+            .settings
+            .dashscope
+            .api_key
+            .as_ref()
+            .is_none_or(|k| k.is_empty());
     let max = state.settings.limits.files_per_batch;
-    templates::tool_page(&user.csrf_token, tool, available, max).into_response()
+    templates::tool_page(&user.csrf_token, tool, ai_key_missing, max).into_response()
 }
 
 #[derive(Deserialize)]

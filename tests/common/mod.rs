@@ -37,6 +37,8 @@ pub struct Setup {
     pub queue_prefix: Option<String>,
     pub storage: Option<PathBuf>,
     pub extra: Vec<(String, String)>,
+    /// Replaces the whole `dashscope` section (tests point it at a double).
+    pub dashscope: Option<aigc_studio::dashscope::DashscopeSettings>,
 }
 
 impl TestApp {
@@ -69,7 +71,10 @@ impl TestApp {
         let port = probe.local_addr().expect("addr").port();
         drop(probe);
         let base = format!("http://127.0.0.1:{port}");
-        let settings = settings_for(&base, &database_url, &storage, setup);
+        let mut settings = settings_for(&base, &database_url, &storage, setup);
+        if let Some(dashscope) = &setup.dashscope {
+            settings.dashscope = dashscope.clone();
+        }
         let app = Application::build(settings)
             .await
             .expect("application builds");

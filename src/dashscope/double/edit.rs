@@ -55,6 +55,27 @@ pub fn default_output_size(width: u32, height: u32, megapixels: f64) -> (u32, u3
     (round32(w), round32(h))
 }
 
+/// The product's own tools as a good model would do them, for the synthetic fixtures of
+/// `imaging::ai::fixtures` (cut-outs on the asked key colour, defects removed, the face
+/// painted in), shifted by `shift` pixels like the real model's outputs; any other input gets
+/// [`InvertEdit`].
+pub struct StudioEdit {
+    pub shift: (i32, i32),
+}
+
+impl EditBehaviour for StudioEdit {
+    fn edit(&self, input: &EditInput<'_>) -> RgbImage {
+        let edited = crate::imaging::ai::double_edits::edit_for_prompt(
+            input.images,
+            input.prompt,
+            input.width,
+            input.height,
+            self.shift,
+        );
+        edited.unwrap_or_else(|| InvertEdit.edit(input))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

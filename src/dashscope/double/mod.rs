@@ -22,7 +22,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 
-pub use edit::{default_output_size, EditBehaviour, EditInput, InvertEdit};
+pub use edit::{default_output_size, EditBehaviour, EditInput, InvertEdit, StudioEdit};
 pub use faults::{Fault, FaultOdds};
 pub use stats::DoubleStats;
 pub use validate::ApiError;
@@ -69,7 +69,7 @@ impl Default for DoubleConfig {
             strict_sizes: true,
             output_megapixels: 1.0,
             seed: 7,
-            behaviour: Arc::new(InvertEdit),
+            behaviour: Arc::new(StudioEdit { shift: (0, 0) }),
         }
     }
 }

@@ -6,7 +6,9 @@ use serde_json::{json, Value};
 use url::Url;
 
 use super::SharedTools;
-use crate::dashscope::{DashscopeClient, DashscopeError, EditOutcome, EditRequest, ErrorClass, ImageSource};
+use crate::dashscope::{
+    DashscopeClient, DashscopeError, EditOutcome, EditRequest, ErrorClass, ImageSource,
+};
 use crate::jobs::{param, FailClass, JobContext, JobError};
 use crate::queue::TaskOrder;
 
@@ -27,7 +29,11 @@ pub(super) struct AiJob {
 }
 
 impl AiJob {
-    pub async fn start(ctx: &JobContext, tools: SharedTools, order: &TaskOrder) -> Result<AiJob, JobError> {
+    pub async fn start(
+        ctx: &JobContext,
+        tools: SharedTools,
+        order: &TaskOrder,
+    ) -> Result<AiJob, JobError> {
         let url = param(order, "image").ok_or_else(|| missing("image"))?;
         let input = Bytes::from(ctx.storage.read_upload(url).await?);
         Ok(AiJob {
@@ -57,14 +63,23 @@ impl AiJob {
     /// The upload decoded (upright, sRGB), off the async threads.
     pub async fn decode_input(&self) -> Result<DynamicImage, JobError> {
         let (bytes, limits) = (self.input.clone(), self.ctx.limits);
-        Ok(self.ctx.pool.run(move || crate::imaging::decode(&bytes, &limits)).await?)
+        Ok(self
+            .ctx
+            .pool
+            .run(move || crate::imaging::decode(&bytes, &limits))
+            .await?)
     }
 
     /// One call; returns every output decoded as RGB. Each call is recorded for
     /// `result_data` and its billed images counted.
     pub async fn call(&mut self, mut request: EditRequest) -> Result<Vec<RgbImage>, JobError> {
         request.task_id = Some(self.order.task_id.to_string());
-        let outcome = self.tools.client.edit(request).await.map_err(|e| self.refused(e))?;
+        let outcome = self
+            .tools
+            .client
+            .edit(request)
+            .await
+            .map_err(|e| self.refused(e))?;
         self.record(&outcome);
         let images: Vec<Bytes> = outcome.images.iter().map(|o| o.bytes.clone()).collect();
         let limits = self.ctx.limits;
@@ -72,15 +87,24 @@ impl AiJob {
             .ctx
             .pool
             .run(move || {
-                images.iter().map(|b| crate::imaging::decode(b, &limits).map(|i| i.to_rgb8())).collect()
+                images
+                    .iter()
+                    .map(|b| crate::imaging::decode(b, &limits).map(|i| i.to_rgb8()))
+                    .collect()
             })
             .await;
-        decoded.map_err(|e| JobError::retry("model_output_unreadable", format!("模型返回的图片无法读取：{}", e.message_zh())))
+        decoded.map_err(|e| {
+            JobError::retry(
+                "model_output_unreadable",
+                format!("模型返回的图片无法读取：{}", e.message_zh()),
+            )
+        })
     }
 
     fn record(&mut self, outcome: &EditOutcome) {
         self.images_billed += u64::from(outcome.usage.image_count);
-        self.calls.push(serde_json::to_value(outcome).unwrap_or(Value::Null));
+        self.calls
+            .push(serde_json::to_value(outcome).unwrap_or(Value::Null));
         tracing::info!(
             request_id = %outcome.request_id,
             images = outcome.usage.image_count,
@@ -98,7 +122,12 @@ impl AiJob {
         };
         let mut data = self.data(json!({}));
         data["dashscope_error"] = err.record();
-        JobError { class, code: err.code().into(), message: err.message_zh().into(), data }
+        JobError {
+            class,
+            code: err.code().into(),
+            message: err.message_zh().into(),
+            data,
+        }
     }
 
     /// `result_data` common to every AI task: the calls made and what they cost.

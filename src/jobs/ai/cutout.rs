@@ -8,7 +8,10 @@ use super::call::AiJob;
 use super::prompts;
 use super::store::{store, Deliverable};
 use crate::dashscope::EditRequest;
-use crate::imaging::ai::{choose_key_color, choose_key_color_excluding, cutout, key_color_name_zh, white_background, CutoutResult};
+use crate::imaging::ai::{
+    choose_key_color, choose_key_color_excluding, cutout, key_color_name_zh, white_background,
+    CutoutResult,
+};
 use crate::imaging::OutputFormat;
 use crate::jobs::{JobError, JobOutput};
 use crate::tools::{CropPngOptions, WhiteBgOptions};
@@ -28,8 +31,16 @@ pub async fn white_bg(mut job: AiJob, o: &WhiteBgOptions) -> Result<JobOutput, J
     let (result, key) = cut(&mut job, false).await?;
     let extra = facts(&result, key);
     let (w, h, fill) = (o.width, o.height, o.fill as f32);
-    let image = job.ctx.pool.run(move || Ok(white_background(&result.image, w, h, fill))).await?;
-    let item = Deliverable { image: DynamicImage::ImageRgb8(image), format: OutputFormat::Jpeg, suffix: "white".into() };
+    let image = job
+        .ctx
+        .pool
+        .run(move || Ok(white_background(&result.image, w, h, fill)))
+        .await?;
+    let item = Deliverable {
+        image: DynamicImage::ImageRgb8(image),
+        format: OutputFormat::Jpeg,
+        suffix: "white".into(),
+    };
     store(&job, vec![item], extra).await
 }
 
@@ -43,19 +54,33 @@ async fn cut(job: &mut AiJob, trim: bool) -> Result<(CutoutResult, [u8; 3]), Job
         let (orig, seen) = (original.clone(), tried.clone());
         let key = job.ctx.pool.run(move || Ok(pick_key(&orig, &seen))).await?;
         tried.push(key);
-        let output = job.call(key_request(job, key, round)).await?.into_iter().next();
+        let output = job
+            .call(key_request(job, key, round))
+            .await?
+            .into_iter()
+            .next();
         let Some(output) = output else { continue };
         let result = compose(job, original.clone(), output, key, trim).await?;
         match result.gate() {
             Ok(()) => return Ok((result, key)),
             Err(failure) => {
-                tracing::warn!(code = failure.code(), round, "cut-out refused by the quality gate");
+                tracing::warn!(
+                    code = failure.code(),
+                    round,
+                    "cut-out refused by the quality gate"
+                );
                 refusal = Some(failure);
             }
         }
     }
-    let failure = refusal.map_or_else(|| ("no_output".to_string(), "模型没有返回图片".to_string()), |f| (f.code().to_string(), f.to_string()));
-    let mut err = JobError::final_error(&failure.0, format!("抠图结果不合格，已重试一次：{}", failure.1));
+    let failure = refusal.map_or_else(
+        || ("no_output".to_string(), "模型没有返回图片".to_string()),
+        |f| (f.code().to_string(), f.to_string()),
+    );
+    let mut err = JobError::final_error(
+        &failure.0,
+        format!("抠图结果不合格，已重试一次：{}", failure.1),
+    );
     err.data = job.data(json!({"key_colors": tried}));
     Err(err)
 }
@@ -78,8 +103,18 @@ fn key_request(job: &AiJob, key: [u8; 3], round: usize) -> EditRequest {
     request
 }
 
-async fn compose(job: &AiJob, original: DynamicImage, output: RgbImage, key: [u8; 3], trim: bool) -> Result<CutoutResult, JobError> {
-    Ok(job.ctx.pool.run(move || Ok(cutout(&original, &output, key, trim))).await?)
+async fn compose(
+    job: &AiJob,
+    original: DynamicImage,
+    output: RgbImage,
+    key: [u8; 3],
+    trim: bool,
+) -> Result<CutoutResult, JobError> {
+    Ok(job
+        .ctx
+        .pool
+        .run(move || Ok(cutout(&original, &output, key, trim)))
+        .await?)
 }
 
 fn facts(result: &CutoutResult, key: [u8; 3]) -> serde_json::Value {

@@ -18,14 +18,31 @@ const MAX_FACE_SIDE: u32 = 4096;
 
 pub async fn remove_defect(mut job: AiJob, o: &RemoveDefectOptions) -> Result<JobOutput, JobError> {
     let size = input_size(&job);
-    let make = |seed| with(EditRequest::new(prompts::remove_defect(), vec![job.input_source()]), seed, prompts::NEGATIVE_COMMON);
+    let make = |seed| {
+        with(
+            EditRequest::new(prompts::remove_defect(), vec![job.input_source()]),
+            seed,
+            prompts::NEGATIVE_COMMON,
+        )
+    };
     let first = make(None);
     let retry = make(Some(rand::random::<u32>() >> 1));
-    let output = gated(&mut job, first, retry, move |img| check_edited_photo(size, img)).await?;
+    let output = gated(&mut job, first, retry, move |img| {
+        check_edited_photo(size, img)
+    })
+    .await?;
     let (w, h, b, c) = (o.width, o.height, o.brightness as i32, o.contrast as i32);
     let mode = fit_mode(o.fit);
-    let image = job.ctx.pool.run(move || Ok(finish_defect_output(&output, w, h, mode, b, c))).await?;
-    let item = Deliverable { image: DynamicImage::ImageRgb8(image), format: OutputFormat::Jpeg, suffix: "clean".into() };
+    let image = job
+        .ctx
+        .pool
+        .run(move || Ok(finish_defect_output(&output, w, h, mode, b, c)))
+        .await?;
+    let item = Deliverable {
+        image: DynamicImage::ImageRgb8(image),
+        format: OutputFormat::Jpeg,
+        suffix: "clean".into(),
+    };
     store(&job, vec![item], json!({})).await
 }
 
@@ -34,16 +51,37 @@ pub async fn remove_defect(mut job: AiJob, o: &RemoveDefectOptions) -> Result<Jo
 pub async fn face_swap(mut job: AiJob) -> Result<JobOutput, JobError> {
     let size = input_size(&job);
     let images = vec![job.ref_source().await?, job.input_source()];
-    let make = |seed| with(EditRequest::new(prompts::face_swap(), images.clone()), seed, prompts::NEGATIVE_FACE);
+    let make = |seed| {
+        with(
+            EditRequest::new(prompts::face_swap(), images.clone()),
+            seed,
+            prompts::NEGATIVE_FACE,
+        )
+    };
     let (first, retry) = (make(None), make(Some(rand::random::<u32>() >> 1)));
-    let output = gated(&mut job, first, retry, move |img| check_edited_photo(size, img)).await?;
+    let output = gated(&mut job, first, retry, move |img| {
+        check_edited_photo(size, img)
+    })
+    .await?;
     let (w, h) = cap(size, MAX_FACE_SIDE);
     let image = job
         .ctx
         .pool
-        .run(move || Ok(fit_on_canvas(&DynamicImage::ImageRgb8(output), w, h, FitMode::Cover, [255; 3])))
+        .run(move || {
+            Ok(fit_on_canvas(
+                &DynamicImage::ImageRgb8(output),
+                w,
+                h,
+                FitMode::Cover,
+                [255; 3],
+            ))
+        })
         .await?;
-    let item = Deliverable { image, format: OutputFormat::Jpeg, suffix: "face".into() };
+    let item = Deliverable {
+        image,
+        format: OutputFormat::Jpeg,
+        suffix: "face".into(),
+    };
     store(&job, vec![item], json!({})).await
 }
 
@@ -51,11 +89,24 @@ pub async fn face_swap(mut job: AiJob) -> Result<JobOutput, JobError> {
 pub async fn multi_angle(mut job: AiJob, o: &MultiAngleOptions) -> Result<JobOutput, JobError> {
     let mut items = Vec::new();
     for view in &o.views {
-        let make = |seed| with(EditRequest::new(prompts::view(*view), vec![job.input_source()]), seed, prompts::NEGATIVE_COMMON);
+        let make = |seed| {
+            with(
+                EditRequest::new(prompts::view(*view), vec![job.input_source()]),
+                seed,
+                prompts::NEGATIVE_COMMON,
+            )
+        };
         let (first, retry) = (make(None), make(Some(rand::random::<u32>() >> 1)));
-        let output = gated(&mut job, first, retry, |img| check_edited_photo(img.dimensions(), img)).await?;
+        let output = gated(&mut job, first, retry, |img| {
+            check_edited_photo(img.dimensions(), img)
+        })
+        .await?;
         let suffix = prompts::view_slug(*view).to_string();
-        items.push(Deliverable { image: DynamicImage::ImageRgb8(output), format: OutputFormat::Jpeg, suffix });
+        items.push(Deliverable {
+            image: DynamicImage::ImageRgb8(output),
+            format: OutputFormat::Jpeg,
+            suffix,
+        });
     }
     let views: Vec<&str> = o.views.iter().map(|v| prompts::view_slug(*v)).collect();
     store(&job, items, json!({"views": views})).await
@@ -76,7 +127,11 @@ pub async fn other(mut job: AiJob, o: &OtherOptions) -> Result<JobOutput, JobErr
         .map(|(i, img)| Deliverable {
             image: DynamicImage::ImageRgb8(img),
             format: OutputFormat::Jpeg,
-            suffix: if i == 0 { "edit".into() } else { format!("edit_{}", i + 1) },
+            suffix: if i == 0 {
+                "edit".into()
+            } else {
+                format!("edit_{}", i + 1)
+            },
         })
         .collect();
     store(&job, items, json!({})).await
@@ -103,13 +158,19 @@ pub(super) async fn gated(
         match check(&output) {
             Ok(()) => return Ok(output),
             Err(failure) => {
-                tracing::warn!(code = failure.code(), "model output refused by the quality gate");
+                tracing::warn!(
+                    code = failure.code(),
+                    "model output refused by the quality gate"
+                );
                 last = Some(failure);
             }
         }
     }
     let failure = last.unwrap_or(GateFailure::BlankOutput);
-    let mut err = JobError::final_error(failure.code(), format!("模型结果不合格，已重试一次：{failure}"));
+    let mut err = JobError::final_error(
+        failure.code(),
+        format!("模型结果不合格，已重试一次：{failure}"),
+    );
     err.data = job.data(json!({}));
     Err(err)
 }
@@ -134,5 +195,8 @@ fn cap((w, h): (u32, u32), max: u32) -> (u32, u32) {
         return (w.max(1), h.max(1));
     }
     let scale = f64::from(max) / f64::from(longest);
-    (((f64::from(w) * scale).round() as u32).max(1), ((f64::from(h) * scale).round() as u32).max(1))
+    (
+        ((f64::from(w) * scale).round() as u32).max(1),
+        ((f64::from(h) * scale).round() as u32).max(1),
+    )
 }

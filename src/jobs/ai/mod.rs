@@ -20,7 +20,11 @@ use crate::tools::AiOptions;
 
 pub async fn run(ctx: &JobContext, order: &TaskOrder) -> Result<JobOutput, JobError> {
     let tools = ctx.ai.clone().ok_or_else(not_configured)?;
-    let options = order.task_params.get("options").cloned().unwrap_or(Value::Null);
+    let options = order
+        .task_params
+        .get("options")
+        .cloned()
+        .unwrap_or(Value::Null);
     let options: AiOptions = parse(order.task_type, options)?;
     let job = call::AiJob::start(ctx, tools, order).await?;
     match options {
@@ -50,7 +54,10 @@ fn parse(task_type: TaskType, options: Value) -> Result<AiOptions, JobError> {
         .map_err(|e| JobError::final_error("bad_task_params", e.to_string()))?;
     match parsed {
         crate::tools::ToolOptions::Ai(ai) => Ok(ai),
-        _ => Err(JobError::final_error("wrong_lane", format!("{task_type} 不是 AI 工具"))),
+        _ => Err(JobError::final_error(
+            "wrong_lane",
+            format!("{task_type} 不是 AI 工具"),
+        )),
     }
 }
 

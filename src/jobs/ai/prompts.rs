@@ -5,7 +5,8 @@
 use crate::tools::View;
 
 /// Shared by every tool that must not touch the product itself.
-const KEEP_PRODUCT: &str = "商品本身保持完全不变：形状、颜色、材质、纹理、logo、文字和图案都不能改变，\
+const KEEP_PRODUCT: &str =
+    "商品本身保持完全不变：形状、颜色、材质、纹理、logo、文字和图案都不能改变，\
      不要添加或删除任何物体，不要裁切商品。";
 
 pub const NEGATIVE_COMMON: &str =
