@@ -245,6 +245,15 @@ async fn multi_angle_stores_one_result_per_view_and_the_zip_has_them_all() {
     let id = task["task_id"].as_i64().unwrap();
     let data = app.state.db.task(id).await.unwrap().unwrap().data();
     assert_eq!(data["cost"]["images"], 3, "one billed image per view");
+    let batch = task["batch_id"].as_str().unwrap();
+    let listed: Value = client
+        .get(&format!("/api/tasks?batch_id={batch}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["batch_cost"]["images"], 3);
+    assert_eq!(listed["tasks"][0]["cost"]["images"], 3);
     app.stop().await;
 }
 

@@ -111,3 +111,46 @@ async fn a_throttled_client_reports_to_its_gate_and_recovers() {
     assert_eq!(out.attempts, 3);
     assert_eq!(double.stats().injected_429, 2);
 }
+
+/// The same account-wide budget through MariaDB, the production database: three gates, each
+/// with its own pool, on one fresh database.
+#[tokio::test]
+async fn gates_sharing_one_mariadb_keep_the_account_rate() {
+    let rate = 4;
+    let double = start_double(DoubleConfig {
+        rate,
+        latency: Duration::from_millis(100),
+        output_megapixels: common::SMALL_MP,
+        ..DoubleConfig::default()
+    })
+    .await;
+    let url = common::mariadb::fresh_database().await;
+    let mut clients = Vec::new();
+    for _ in 0..3 {
+        let Ok(aigc_studio::store::Db::MySql(pool)) = aigc_studio::store::connect(&url, 2).await
+        else {
+            panic!("MariaDB store");
+        };
+        let mut settings = double.client_settings();
+        settings.requests_per_second = f64::from(rate);
+        settings.rate_margin = 0.3;
+        let gate = SqlRateGate::for_settings(RatePool::MySql(pool), &settings).await;
+        let client = DashscopeClient::new(settings, Arc::new(gate.expect("gate")));
+        clients.push(Arc::new(client.expect("client")));
+    }
+    let mut tasks = Vec::new();
+    for i in 0..18 {
+        let client = Arc::clone(&clients[i % 3]);
+        tasks.push(tokio::spawn(
+            async move { client.edit(simple_request()).await },
+        ));
+    }
+    for task in tasks {
+        task.await.expect("join").expect("edit");
+    }
+    let stats = double.stats();
+    assert_eq!(stats.succeeded, 18);
+    assert_eq!(stats.rate_limited, 0, "{stats:?}");
+    assert!(stats.max_per_window <= rate, "{stats:?}");
+    common::mariadb::drop_database(&url).await;
+}

@@ -74,9 +74,26 @@ pub async fn list(
     let rows = state.db.list_tasks(user.user_id, &filter).await?;
     let next_before = (rows.len() == filter.limit as usize).then(|| rows.last().map(|r| r.id));
     let tasks: Vec<Value> = rows.iter().map(task_json).collect();
-    Ok(Json(
-        json!({"tasks": tasks, "next_before": next_before.flatten()}),
-    ))
+    let mut body = json!({"tasks": tasks, "next_before": next_before.flatten()});
+    if let Some(batch_id) = &filter.batch_id {
+        body["batch_cost"] = batch_cost(&state, user.user_id, batch_id).await?;
+    }
+    Ok(Json(body))
+}
+
+/// What a batch cost: the model images billed over all its tasks (each output image of
+/// each call is billed; failed calls cost nothing).
+async fn batch_cost(state: &AppState, user_id: i64, batch_id: &str) -> ApiResult<Value> {
+    let rows = state.db.batch_tasks(user_id, batch_id).await?;
+    let images: u64 = rows
+        .iter()
+        .filter_map(|r| r.data()["cost"]["images"].as_u64())
+        .sum();
+    let calls: u64 = rows
+        .iter()
+        .filter_map(|r| r.data()["cost"]["calls"].as_u64())
+        .sum();
+    Ok(json!({"images": images, "calls": calls, "tasks": rows.len()}))
 }
 
 fn filter_of(query: ListQuery) -> ApiResult<TaskFilter> {
