@@ -13,6 +13,8 @@ pub struct TaskView {
     pub input_url: Option<String>,
     pub result_urls: Vec<String>,
     pub error: Option<String>,
+    /// Why a pending task waits (its lane is paused).
+    pub notice: Option<String>,
 }
 
 pub struct BatchView {
@@ -71,6 +73,7 @@ fn task_row(task: &TaskView) -> Markup {
             td.status {
                 span class={ "badge " (task.status) } { (task.status_label) }
                 @if let Some(error) = &task.error { p.error { (error) } }
+                @if let Some(notice) = &task.notice { p.notice { (notice) } }
             }
             td.actions {
                 @if task.status == "completed" {

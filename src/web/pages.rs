@@ -194,6 +194,7 @@ fn task_view(row: &TaskRow) -> TaskView {
             .iter()
             .filter_map(|u| u.as_str().map(String::from))
             .collect(),
+        notice: json["notice"]["message"].as_str().map(String::from),
         error: (status == TaskStatus::Failed)
             .then(|| json["error"]["message"].as_str().map(String::from))
             .flatten(),

@@ -17,6 +17,7 @@
     status.textContent = "";
     status.appendChild(el("span", "badge " + task.task_status, labels[task.task_status] || task.task_status));
     if (task.error) status.appendChild(el("p", "error", task.error.message));
+    if (task.notice) status.appendChild(el("p", "notice", task.notice.message));
     var result = row.querySelector("td.result");
     result.textContent = "";
     (task.result_urls || []).forEach(function (url) {
@@ -52,7 +53,11 @@
         .then(function (body) {
           body.tasks.forEach(function (task) {
             var row = section.querySelector('tr[data-task="' + task.task_id + '"]');
-            if (row && row.dataset.status !== task.task_status) render(row, task);
+            var notice = task.notice ? task.notice.message : "";
+            if (row && (row.dataset.status !== task.task_status || row.dataset.notice !== notice)) {
+              row.dataset.notice = notice;
+              render(row, task);
+            }
           });
           updateCount(section);
         }).catch(function () {});
