@@ -135,3 +135,45 @@ async fn tasks_left_unfinished_are_queued_again_when_the_process_restarts() {
     );
     again.stop().await;
 }
+
+#[tokio::test]
+async fn a_chinese_text_watermark_keeps_the_size_and_format_and_options_read_back_as_sent() {
+    let app = TestApp::spawn().await;
+    let client = app.user("alice").await;
+    let urls = client
+        .upload_ok(&[("商品.png", fixtures::png(900, 600))])
+        .await;
+    let options = json!({"kind": "text", "text": "青年汽车 正品保证", "position": "tile",
+                         "color": "#FF0000", "opacity": 0.6});
+    let batch = client.submit("watermark", &urls, options).await;
+    let tasks = client
+        .wait_batch(batch["batch_id"].as_str().unwrap(), Duration::from_secs(30))
+        .await;
+    let task = &tasks[0];
+    assert_eq!(task["task_status"], "completed", "{task}");
+    assert!(task["result_url"].as_str().unwrap().ends_with("_wm.png"));
+    assert_eq!(task["task_params"]["options"]["color"], "#FF0000");
+    assert_eq!(task["task_params"]["options"]["position"], "tile");
+    let id = task["task_id"].as_i64().unwrap();
+    let bytes = client
+        .get(&format!("/api/tasks/{id}/result"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(fixtures::size_of(&bytes), (900, 600));
+    let original = image::load_from_memory(&fixtures::png(900, 600))
+        .unwrap()
+        .to_rgb8();
+    let marked = image::load_from_memory(&bytes).unwrap().to_rgb8();
+    let changed = original
+        .pixels()
+        .zip(marked.pixels())
+        .filter(|(a, b)| a != b)
+        .count();
+    assert!(
+        changed > 900 * 600 / 50,
+        "the tiled mark covers the picture: {changed} px changed"
+    );
+    app.stop().await;
+}

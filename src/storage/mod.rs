@@ -55,8 +55,11 @@ impl Storage {
         format!("{}/public/temp/{name}", self.public_url)
     }
 
+    /// The public URL of a stored result; each path segment is percent-encoded, so names
+    /// such as `竖图_white.jpg` make valid URLs everywhere.
     pub fn result_url(&self, relative: &str) -> String {
-        format!("{}/public/results/{relative}", self.public_url)
+        let encoded: Vec<String> = relative.split('/').map(names::encode_segment).collect();
+        format!("{}/public/results/{}", self.public_url, encoded.join("/"))
     }
 
     /// The stored name of an upload from its URL (`.../public/temp/<name>`).
@@ -153,7 +156,7 @@ fn path_after(url: &str, marker: &str) -> Option<String> {
 }
 
 /// `%E7%AB%96` → `竖`; `None` for broken escapes or bytes that are not UTF-8.
-fn percent_decode(text: &str) -> Option<String> {
+pub(crate) fn percent_decode(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

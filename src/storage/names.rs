@@ -61,14 +61,28 @@ pub fn result_file_name(
     }
 }
 
-/// The name a download is saved under: the result's own file name, which already derives
-/// from the original.
+/// The name a download is saved under: the result's own file name (decoded), which
+/// already derives from the original.
 pub fn download_name(result_url: &str) -> String {
     let last = result_url.rsplit('/').next().unwrap_or("result");
     let last = last.split(['?', '#']).next().unwrap_or(last);
-    if last.is_empty() {
+    let decoded = super::percent_decode(last).unwrap_or_else(|| last.to_string());
+    if decoded.is_empty() {
         "result".to_string()
     } else {
-        last.to_string()
+        decoded
     }
+}
+
+/// Percent-encodes one URL path segment, keeping letters, digits and `-._~`.
+pub(crate) fn encode_segment(segment: &str) -> String {
+    segment
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

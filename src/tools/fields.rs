@@ -165,3 +165,29 @@ pub(crate) fn parse_hex_color(text: &str) -> Option<[u8; 3]> {
     let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).ok();
     Some([byte(0)?, byte(2)?, byte(4)?])
 }
+
+/// Stores colours as the `#RRGGBB` text the API takes, and reads back either that or the
+/// `[r, g, b]` array that early rows stored.
+pub(crate) mod hex_color {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(color: &[u8; 3], s: S) -> Result<S::Ok, S::Error> {
+        let [r, g, b] = color;
+        s.serialize_str(&format!("#{r:02X}{g:02X}{b:02X}"))
+    }
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Stored {
+        Text(String),
+        Array([u8; 3]),
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; 3], D::Error> {
+        match Stored::deserialize(d)? {
+            Stored::Array(rgb) => Ok(rgb),
+            Stored::Text(text) => super::parse_hex_color(&text)
+                .ok_or_else(|| serde::de::Error::custom("colour must be #RRGGBB")),
+        }
+    }
+}

@@ -48,6 +48,7 @@ pub struct ResizeOptions {
     pub height: u32,
     pub mode: FitChoice,
     pub format: FormatChoice,
+    #[serde(with = "super::fields::hex_color")]
     pub background: [u8; 3],
 }
 
@@ -77,6 +78,7 @@ pub struct WatermarkOptions {
     pub image: Option<String>,
     pub position: Position,
     pub size: f64,
+    #[serde(with = "super::fields::hex_color")]
     pub color: [u8; 3],
     pub opacity: f64,
     pub margin: f64,
