@@ -217,7 +217,7 @@ async fn queue_with_other_arguments_is_reported_clearly() {
         ..Default::default()
     };
     channel
-        .queue_declare(&queue, classic, FieldTable::default())
+        .queue_declare(queue.as_str().into(), classic, FieldTable::default())
         .await
         .expect("declare");
 
@@ -228,7 +228,7 @@ async fn queue_with_other_arguments_is_reported_clearly() {
     };
     assert!(message.contains(&queue), "{message}");
     assert!(message.contains("queue.prefix"), "{message}");
-    let _ = connection.close(200, "done").await;
+    let _ = connection.close(200, "done".into()).await;
 }
 
 #[tokio::test]
@@ -258,7 +258,7 @@ async fn unroutable_task_is_an_error_not_a_silent_drop() {
     let queue = broker.topology().task_queue(Lane::Local);
     let options = QueueDeleteOptions::default();
     channel
-        .queue_delete(&queue, options)
+        .queue_delete(queue.as_str().into(), options)
         .await
         .expect("delete the local queue");
 
@@ -267,7 +267,7 @@ async fn unroutable_task_is_an_error_not_a_silent_drop() {
         panic!("expected NotConfirmed, got {result:?}");
     };
     assert!(message.contains("no queue is bound"), "{message}");
-    let _ = connection.close(200, "done").await;
+    let _ = connection.close(200, "done".into()).await;
 }
 
 /// `rabbitmq/definitions.json` names what the code declares for the default prefix.

@@ -81,16 +81,19 @@ async fn delete_everything(prefix: &str) {
     if let Ok(channel) = connection.create_channel().await {
         for queue in &topology.queues {
             let _ = channel
-                .queue_delete(&queue.name, QueueDeleteOptions::default())
+                .queue_delete(queue.name.as_str().into(), QueueDeleteOptions::default())
                 .await;
         }
         for exchange in &topology.exchanges {
             let _ = channel
-                .exchange_delete(&exchange.name, ExchangeDeleteOptions::default())
+                .exchange_delete(
+                    exchange.name.as_str().into(),
+                    ExchangeDeleteOptions::default(),
+                )
                 .await;
         }
     }
-    let _ = connection.close(200, "test cleanup").await;
+    let _ = connection.close(200, "test cleanup".into()).await;
 }
 
 /// Logs of the engine with `RUST_LOG=aigc_studio=debug cargo test ... -- --nocapture`.
@@ -136,14 +139,20 @@ pub async fn publish_raw(exchange: &str, routing_key: &str, body: &[u8]) {
     let channel = connection.create_channel().await.expect("channel");
     let options = BasicPublishOptions::default();
     let properties = BasicProperties::default().with_delivery_mode(2);
-    let confirm = channel.basic_publish(exchange, routing_key, options, body, properties);
+    let confirm = channel.basic_publish(
+        exchange.into(),
+        routing_key.into(),
+        options,
+        body,
+        properties,
+    );
     confirm
         .await
         .expect("publish raw")
         .await
         .expect("raw publish sent");
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let _ = connection.close(200, "done").await;
+    let _ = connection.close(200, "done".into()).await;
 }
 
 /// Forces the broker to drop this prefix's connections, as a network failure would.

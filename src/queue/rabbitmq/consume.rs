@@ -16,7 +16,7 @@ use lapin::{Channel, Consumer};
 use tracing::{debug, error, info, warn};
 
 use super::error::RabbitError;
-use super::incoming::{delivery_count, Incoming, RabbitSettle};
+use super::incoming::{delivery_count, settled, Incoming, RabbitSettle};
 use super::link::Link;
 use crate::queue::{Delivery, DeliveryStream};
 
@@ -67,7 +67,7 @@ async fn accept<T: Incoming>(raw: RawDelivery, queue: &str) -> Option<Delivery<T
                 requeue: false,
                 multiple: false,
             };
-            if let Err(err) = raw.acker.nack(refuse).await {
+            if let Err(err) = settled(raw.acker.nack(refuse).await) {
                 // The channel is gone; the broker hands the message out again and the next
                 // consumer refuses it the same way.
                 warn!(queue, delivery_tag, error = %err, "could not refuse unreadable message");
@@ -145,7 +145,8 @@ impl Subscription {
             .await?;
         let tag = format!("{}.{}", self.queue, uuid::Uuid::new_v4().simple());
         let options = BasicConsumeOptions::default();
-        let consumer = channel.basic_consume(&self.queue, &tag, options, FieldTable::default());
+        let (queue, consumer_tag) = (self.queue.as_str().into(), tag.as_str().into());
+        let consumer = channel.basic_consume(queue, consumer_tag, options, FieldTable::default());
         let consumer = consumer.await?;
         info!(queue = %self.queue, prefetch = self.prefetch, consumer_tag = %tag, "subscribed");
         Ok(Active {

@@ -45,8 +45,8 @@ pub enum RabbitError {
 impl RabbitError {
     /// Wraps a failed declaration, recognising the broker's "inequivalent arguments" answer.
     pub fn declare(what: &'static str, name: &str, err: lapin::Error) -> RabbitError {
-        match &err {
-            lapin::Error::ProtocolError(amqp)
+        match err.kind() {
+            lapin::ErrorKind::ProtocolError(amqp)
                 if *amqp.kind() == AMQPErrorKind::Soft(AMQPSoftError::PRECONDITIONFAILED) =>
             {
                 let detail = amqp.get_message().to_string();

@@ -1,11 +1,10 @@
 //! Turning RabbitMQ deliveries into the product's messages, and settling them.
 
 use async_trait::async_trait;
-use lapin::acker::Acker;
 use lapin::message::Delivery as RawDelivery;
 use lapin::options::{BasicAckOptions, BasicNackOptions};
 use lapin::types::{AMQPValue, FieldTable};
-use lapin::BasicProperties;
+use lapin::{Acker, BasicProperties};
 use tracing::{debug, warn};
 
 use crate::queue::{DeadLetter, Event, QueueError, Settle, TaskMessage};
@@ -132,7 +131,7 @@ impl RabbitSettle {
         }
     }
 
-    fn failed(&self, action: &str, err: lapin::Error) -> QueueError {
+    fn failed(&self, action: &str, err: &dyn std::fmt::Display) -> QueueError {
         // Expected after a reconnect: the old channel is gone and RabbitMQ has already put
         // the message back in the queue, so the caller may ignore this.
         warn!(queue = %self.queue, delivery_tag = self.delivery_tag, action, error = %err,
@@ -147,10 +146,7 @@ impl RabbitSettle {
         };
         let action = if requeue { "retry" } else { "reject" };
         debug!(queue = %self.queue, delivery_tag = self.delivery_tag, action, "settled");
-        match self.acker.nack(options).await {
-            Ok(()) => Ok(()),
-            Err(err) => Err(self.failed(action, err)),
-        }
+        settled(self.acker.nack(options).await).map_err(|err| self.failed(action, &err))
     }
 }
 
@@ -158,10 +154,8 @@ impl RabbitSettle {
 impl Settle for RabbitSettle {
     async fn ack(self: Box<Self>) -> Result<(), QueueError> {
         debug!(queue = %self.queue, delivery_tag = self.delivery_tag, action = "ack", "settled");
-        match self.acker.ack(BasicAckOptions::default()).await {
-            Ok(()) => Ok(()),
-            Err(err) => Err(self.failed("ack", err)),
-        }
+        settled(self.acker.ack(BasicAckOptions::default()).await)
+            .map_err(|err| self.failed("ack", &err))
     }
 
     /// Back in the queue; the quorum queue counts the return and dead-letters the message
@@ -173,5 +167,15 @@ impl Settle for RabbitSettle {
     /// To the dead-letter exchange at once (for queues that have one; events are dropped).
     async fn reject(self: Box<Self>) -> Result<(), QueueError> {
         self.nack(false).await
+    }
+}
+
+/// lapin answers `Ok(false)` instead of an error when the acker's channel is gone (or the
+/// delivery was already settled); both mean the broker did not get this settlement.
+pub fn settled(outcome: Result<bool, lapin::Error>) -> Result<(), String> {
+    match outcome {
+        Ok(true) => Ok(()),
+        Ok(false) => Err("the channel is closed or the delivery was already settled".into()),
+        Err(err) => Err(err.to_string()),
     }
 }

@@ -110,7 +110,7 @@ impl Link {
     pub async fn close(&self) {
         self.closed.store(true, Ordering::SeqCst);
         if let Some(live) = self.live.lock().await.take() {
-            if let Err(err) = live.connection.close(200, "broker closed").await {
+            if let Err(err) = live.connection.close(200, "broker closed".into()).await {
                 warn!(error = %err, "closing the RabbitMQ connection failed");
             }
         }
@@ -133,7 +133,7 @@ impl Link {
         let publisher = match ready {
             Ok(publisher) => publisher,
             Err(err) => {
-                let _ = connection.close(200, "setup failed").await;
+                let _ = connection.close(200, "setup failed".into()).await;
                 return Err(err);
             }
         };
@@ -187,7 +187,7 @@ impl Drop for Link {
         };
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             runtime.spawn(async move {
-                let _ = live.connection.close(200, "broker dropped").await;
+                let _ = live.connection.close(200, "broker dropped".into()).await;
             });
         }
     }

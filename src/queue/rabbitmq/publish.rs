@@ -15,8 +15,7 @@
 use std::time::{Duration, Instant};
 
 use lapin::options::BasicPublishOptions;
-use lapin::publisher_confirm::Confirmation;
-use lapin::{BasicProperties, Channel};
+use lapin::{BasicProperties, Channel, Confirmation};
 use tracing::{debug, warn};
 
 use super::error::RabbitError;
@@ -74,8 +73,8 @@ async fn publish_once(
         mandatory: true,
         ..Default::default()
     };
-    let exchange = envelope.exchange;
-    let routing_key = envelope.routing_key;
+    let exchange = envelope.exchange.into();
+    let routing_key = envelope.routing_key.into();
 
     let confirm = channel
         .basic_publish(exchange, routing_key, options, envelope.body, properties)

@@ -153,10 +153,16 @@ impl Topology {
             let (options, args) = (QueueBindOptions::default(), FieldTable::default());
             let (queue, exchange) = (&bind.queue, &bind.exchange);
             channel
-                .queue_bind(queue, exchange, &bind.routing_key, options, args)
+                .queue_bind(
+                    queue.as_str().into(),
+                    exchange.as_str().into(),
+                    bind.routing_key.as_str().into(),
+                    options,
+                    args,
+                )
                 .await?;
         }
-        channel.close(200, "topology declared").await?;
+        channel.close(200, "topology declared".into()).await?;
         Ok(())
     }
 
@@ -171,7 +177,12 @@ impl Topology {
                 _ => ExchangeKind::Direct,
             };
             channel
-                .exchange_declare(&exchange.name, kind, durable, FieldTable::default())
+                .exchange_declare(
+                    exchange.name.as_str().into(),
+                    kind,
+                    durable,
+                    FieldTable::default(),
+                )
                 .await
                 .map_err(|err| RabbitError::declare("exchange", &exchange.name, err))?;
         }
@@ -185,7 +196,11 @@ impl Topology {
         };
         for queue in &self.queues {
             channel
-                .queue_declare(&queue.name, durable, field_table(&queue.arguments))
+                .queue_declare(
+                    queue.name.as_str().into(),
+                    durable,
+                    field_table(&queue.arguments),
+                )
                 .await
                 .map_err(|err| RabbitError::declare("queue", &queue.name, err))?;
         }
@@ -198,15 +213,18 @@ impl Topology {
         let channel = connection.create_channel().await?;
         for queue in &self.queues {
             channel
-                .queue_delete(&queue.name, QueueDeleteOptions::default())
+                .queue_delete(queue.name.as_str().into(), QueueDeleteOptions::default())
                 .await?;
         }
         for exchange in &self.exchanges {
             channel
-                .exchange_delete(&exchange.name, ExchangeDeleteOptions::default())
+                .exchange_delete(
+                    exchange.name.as_str().into(),
+                    ExchangeDeleteOptions::default(),
+                )
                 .await?;
         }
-        channel.close(200, "topology deleted").await?;
+        channel.close(200, "topology deleted".into()).await?;
         Ok(())
     }
 
