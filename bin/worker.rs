@@ -28,7 +28,10 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let settings = Settings::load(cli.config.as_deref()).context("loading settings")?;
     if !settings.is_distributed() {
-        bail!("queue.url is empty: the web process runs the tasks itself; set queue.url (amqp://...) to use workers");
+        bail!(
+            "queue.url is empty: the web process runs the tasks itself; \
+             set queue.url (amqp://...) to use workers"
+        );
     }
     let lanes = lanes(&cli.lanes, &settings)?;
     let broker = open_broker(&settings).await?;

@@ -63,7 +63,9 @@ pub async fn bootstrap_admin(db: &Db) -> Result<(), AuthError> {
     };
     set_user(db, "admin", &password).await?;
     if generated {
-        eprintln!("\n  Created user `admin` with password: {password}\n  (shown once; change it with `web user add admin --password ...`)\n");
+        // Standard error, never the log: the password must not end up in log collectors.
+        eprintln!("\n  Created user `admin` with password: {password}");
+        eprintln!("  (shown once; change it with `web user add admin --password ...`)\n");
     }
     tracing::info!(generated, "created the first user `admin`");
     Ok(())

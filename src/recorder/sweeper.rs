@@ -111,7 +111,8 @@ impl Sweeper {
             .db
             .record_failed(order.task_id, Some(order.attempt), Utc::now(), &data)
             .await?;
-        tracing::warn!(task_id = order.task_id, reason = %letter.reason, changed, "task dead-lettered");
+        let reason = &letter.reason;
+        tracing::warn!(task_id = order.task_id, %reason, changed, "task dead-lettered");
         Ok(())
     }
 }

@@ -122,7 +122,12 @@ fn facts(result: &CutoutResult, key: [u8; 3]) -> serde_json::Value {
         "key_color": key,
         "used_original_pixels": result.used_original_pixels,
         "mask_coverage": result.mask_coverage,
-        "alignment": {"scale_x": result.alignment.scale_x, "scale_y": result.alignment.scale_y,
-                      "dx": result.alignment.dx, "dy": result.alignment.dy, "score": result.alignment.score},
+        "alignment": {
+            "scale_x": result.alignment.scale_x,
+            "scale_y": result.alignment.scale_y,
+            "dx": result.alignment.dx,
+            "dy": result.alignment.dy,
+            "score": result.alignment.score,
+        },
     })
 }
