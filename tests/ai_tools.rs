@@ -306,3 +306,48 @@ async fn a_refused_key_pauses_the_lane_and_tasks_wait_then_resume() {
     assert!(saw_notice, "the waiting task told the user why");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn without_a_key_ai_tasks_wait_with_a_notice_instead_of_failing() {
+    let setup = Setup {
+        extra: vec![("worker.lane_pause_secs".into(), "1".into())],
+        ..Setup::default()
+    };
+    let app = TestApp::spawn_with(setup).await;
+    if app.state.settings.dashscope.api_key.is_some() {
+        return; // a key in this machine's environment: the case cannot be made here
+    }
+    let client = app.user("alice").await;
+    let urls = client
+        .upload_ok(&[("p.jpg", common::fixtures::jpeg(640, 480))])
+        .await;
+    let batch = client.submit("crop_png", &urls, json!({})).await;
+    let id = batch["tasks"][0]["task_id"].as_i64().unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let task: Value = client
+            .get(&format!("/api/tasks/{id}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_ne!(task["task_status"], "failed", "{task}");
+        if task["notice"]["code"] == "api_key_missing" {
+            assert_eq!(task["task_status"], "pending");
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no notice: {task}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let page = client
+        .get("/aigc?tool=crop_png")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("API Key"),
+        "the tool page says the key is missing"
+    );
+    app.stop().await;
+}
