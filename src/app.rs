@@ -11,7 +11,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::batch::Submitter;
-use crate::dashscope::{DashscopeClient, RatePool, SqlRateGate};
+use crate::dashscope::{DashscopeClient, SqlRateGate};
 use crate::imaging::{FontSource, ImagingPool, Limits};
 use crate::jobs::{AiTools, JobContext};
 use crate::queue::{rabbitmq::RabbitBroker, Broker, MemoryBroker};
@@ -61,11 +61,7 @@ async fn ai_tools(settings: &Settings, db: &Db) -> anyhow::Result<Option<Arc<AiT
         tracing::warn!("no DashScope API key configured: AI tasks will wait until one is set");
         return Ok(None);
     }
-    let pool = match db {
-        Db::Sqlite(pool) => RatePool::Sqlite(pool.clone()),
-        Db::MySql(pool) => RatePool::MySql(pool.clone()),
-    };
-    let gate = SqlRateGate::for_settings(pool, ds)
+    let gate = SqlRateGate::for_settings(db.clone(), ds)
         .await
         .context("rate gate table")?;
     let client = DashscopeClient::new(ds.clone(), Arc::new(gate))

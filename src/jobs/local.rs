@@ -3,15 +3,11 @@
 use serde_json::{json, Value};
 
 use super::{param, JobContext, JobError, JobOutput};
-use crate::imaging::{
-    self, Encoded, FitMode, ResizeSpec, WatermarkMark, WatermarkPosition, WatermarkSpec,
-};
+use crate::imaging::{self, Encoded, ResizeSpec, WatermarkMark, WatermarkSpec};
 use crate::queue::TaskOrder;
 use crate::storage::result_file_name;
 use crate::task::TaskType;
-use crate::tools::{
-    FitChoice, FormatChoice, Position, ResizeOptions, WatermarkKind, WatermarkOptions,
-};
+use crate::tools::{ResizeOptions, WatermarkKind, WatermarkOptions};
 
 pub async fn run(ctx: &JobContext, order: &TaskOrder) -> Result<JobOutput, JobError> {
     let input_url = param(order, "image").ok_or_else(|| bad_params("image"))?;
@@ -55,17 +51,8 @@ async fn resize(
     let spec = ResizeSpec {
         width: opts.width,
         height: opts.height,
-        mode: match opts.mode {
-            FitChoice::Contain => FitMode::Contain,
-            FitChoice::Cover => FitMode::Cover,
-            FitChoice::Stretch => FitMode::Stretch,
-        },
-        format: match opts.format {
-            FormatChoice::Keep => imaging::FormatChoice::Keep,
-            FormatChoice::Jpg => imaging::FormatChoice::Jpg,
-            FormatChoice::Png => imaging::FormatChoice::Png,
-            FormatChoice::Webp => imaging::FormatChoice::Webp,
-        },
+        mode: opts.mode,
+        format: opts.format,
         background: opts.background,
     };
     let limits = ctx.limits;
@@ -98,7 +85,7 @@ async fn watermark(
     };
     let spec = WatermarkSpec {
         mark,
-        position: position(opts.position),
+        position: opts.position,
         size: opts.size as f32,
         opacity: opts.opacity as f32,
         margin: opts.margin as f32,
@@ -108,17 +95,6 @@ async fn watermark(
         .pool
         .run(move || imaging::watermark(&input, &spec, &fonts, &limits))
         .await?)
-}
-
-fn position(position: Position) -> WatermarkPosition {
-    match position {
-        Position::TopLeft => WatermarkPosition::TopLeft,
-        Position::TopRight => WatermarkPosition::TopRight,
-        Position::BottomLeft => WatermarkPosition::BottomLeft,
-        Position::BottomRight => WatermarkPosition::BottomRight,
-        Position::Center => WatermarkPosition::Center,
-        Position::Tile => WatermarkPosition::Tile,
-    }
 }
 
 async fn store(

@@ -4,9 +4,11 @@
 mod fields;
 mod options;
 
+/// The choices the imaging layer already names; options carry them as they are.
+pub use crate::imaging::{FitMode, FormatChoice, WatermarkPosition};
 pub use fields::OptionError;
 pub use options::{
-    AiOptions, CropPngOptions, FaceSwapOptions, FitChoice, FormatChoice, MultiAngleOptions,
-    OtherOptions, Position, RemoveDefectOptions, ResizeOptions, ToolOptions, View, WatermarkKind,
-    WatermarkOptions, WhiteBgOptions,
+    AiOptions, CropPngOptions, FaceSwapOptions, MultiAngleOptions, OtherOptions,
+    RemoveDefectOptions, ResizeOptions, ToolOptions, View, WatermarkKind, WatermarkOptions,
+    WhiteBgOptions,
 };

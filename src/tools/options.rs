@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::fields::{refuse, Fields, OptionError};
+use crate::imaging::{FitMode, FormatChoice, WatermarkPosition};
 use crate::task::TaskType;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -25,28 +26,11 @@ pub enum AiOptions {
     Other(OtherOptions),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FitChoice {
-    Contain,
-    Cover,
-    Stretch,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FormatChoice {
-    Keep,
-    Jpg,
-    Png,
-    Webp,
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ResizeOptions {
     pub width: u32,
     pub height: u32,
-    pub mode: FitChoice,
+    pub mode: FitMode,
     pub format: FormatChoice,
     #[serde(with = "super::fields::hex_color")]
     pub background: [u8; 3],
@@ -59,24 +43,13 @@ pub enum WatermarkKind {
     Image,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Position {
-    TopLeft,
-    TopRight,
-    BottomLeft,
-    BottomRight,
-    Center,
-    Tile,
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WatermarkOptions {
     pub kind: WatermarkKind,
     pub text: Option<String>,
     /// URL of the user's uploaded PNG, for `kind = image`.
     pub image: Option<String>,
-    pub position: Position,
+    pub position: WatermarkPosition,
     pub size: f64,
     #[serde(with = "super::fields::hex_color")]
     pub color: [u8; 3],
@@ -88,7 +61,7 @@ pub struct WatermarkOptions {
 pub struct RemoveDefectOptions {
     pub width: u32,
     pub height: u32,
-    pub fit: FitChoice,
+    pub fit: FitMode,
     pub brightness: i64,
     pub contrast: i64,
 }
@@ -135,10 +108,10 @@ pub struct OtherOptions {
 }
 
 const SIDE: (u32, u32) = (16, 10000);
-const FIT: [(&str, FitChoice); 3] = [
-    ("contain", FitChoice::Contain),
-    ("cover", FitChoice::Cover),
-    ("stretch", FitChoice::Stretch),
+const FIT: [(&str, FitMode); 3] = [
+    ("contain", FitMode::Contain),
+    ("cover", FitMode::Cover),
+    ("stretch", FitMode::Stretch),
 ];
 const VIEWS: [(&str, View); 6] = [
     ("front", View::Front),
@@ -198,7 +171,7 @@ fn resize(options: &Value) -> Result<ResizeOptions, OptionError> {
     Ok(ResizeOptions {
         width: f.uint("width", SIDE, 0)?,
         height: f.uint("height", SIDE, 0)?,
-        mode: f.choice("mode", &FIT, FitChoice::Contain)?,
+        mode: f.choice("mode", &FIT, FitMode::Contain)?,
         format: f.choice("format", &formats, FormatChoice::Keep)?,
         background: f.color("background", [255, 255, 255])?,
     })
@@ -215,12 +188,12 @@ fn watermark(options: &Value) -> Result<WatermarkOptions, OptionError> {
     ];
     let kind = f.choice("kind", &kinds, WatermarkKind::Text)?;
     let positions = [
-        ("top_left", Position::TopLeft),
-        ("top_right", Position::TopRight),
-        ("bottom_left", Position::BottomLeft),
-        ("bottom_right", Position::BottomRight),
-        ("center", Position::Center),
-        ("tile", Position::Tile),
+        ("top_left", WatermarkPosition::TopLeft),
+        ("top_right", WatermarkPosition::TopRight),
+        ("bottom_left", WatermarkPosition::BottomLeft),
+        ("bottom_right", WatermarkPosition::BottomRight),
+        ("center", WatermarkPosition::Center),
+        ("tile", WatermarkPosition::Tile),
     ];
     let text = f.text("text", 200)?;
     let image = f.text("image", 1000)?;
@@ -242,7 +215,7 @@ fn watermark(options: &Value) -> Result<WatermarkOptions, OptionError> {
         kind,
         text,
         image,
-        position: f.choice("position", &positions, Position::BottomRight)?,
+        position: f.choice("position", &positions, WatermarkPosition::BottomRight)?,
         size: f.float("size", (0.01, 1.0), default_size)?,
         color: f.color("color", [255, 255, 255])?,
         opacity: f.float("opacity", (0.0, 1.0), 0.5)?,
@@ -253,11 +226,11 @@ fn watermark(options: &Value) -> Result<WatermarkOptions, OptionError> {
 fn defect(options: &Value) -> Result<RemoveDefectOptions, OptionError> {
     let names = ["width", "height", "fit", "brightness", "contrast"];
     let f = Fields::new(options, &names)?;
-    let fits = [("contain", FitChoice::Contain), ("cover", FitChoice::Cover)];
+    let fits = [("contain", FitMode::Contain), ("cover", FitMode::Cover)];
     Ok(RemoveDefectOptions {
         width: f.uint("width", SIDE, 1200)?,
         height: f.uint("height", SIDE, 1200)?,
-        fit: f.choice("fit", &fits, FitChoice::Contain)?,
+        fit: f.choice("fit", &fits, FitMode::Contain)?,
         brightness: f.int("brightness", (-100, 100), 0)?,
         contrast: f.int("contrast", (-100, 100), 0)?,
     })

@@ -13,12 +13,9 @@ use super::{wait_for_slot, Pacer, PacerRow, RateGate, ThrottleHold};
 const SQLITE_NOW: &str = "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)";
 const MYSQL_NOW: &str = "CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)";
 
-/// The pool of the store, whichever engine it runs on.
-#[derive(Clone, Debug)]
-pub enum RatePool {
-    Sqlite(SqlitePool),
-    MySql(MySqlPool),
-}
+/// The store's own pool, whichever engine it runs on: the gate shares the database of the
+/// tasks rather than naming the engines again.
+pub use crate::store::Db as RatePool;
 
 pub struct SqlRateGate {
     pool: RatePool,

@@ -11,7 +11,7 @@ use crate::dashscope::EditRequest;
 use crate::imaging::ai::{check_edited_photo, finish_defect_output, GateFailure};
 use crate::imaging::{fit_on_canvas, FitMode, OutputFormat};
 use crate::jobs::{param_u32, JobError, JobOutput};
-use crate::tools::{FitChoice, MultiAngleOptions, OtherOptions, RemoveDefectOptions};
+use crate::tools::{MultiAngleOptions, OtherOptions, RemoveDefectOptions};
 
 /// Largest side of a face-swap result: the model photo's own size, up to this.
 const MAX_FACE_SIDE: u32 = 4096;
@@ -32,7 +32,7 @@ pub async fn remove_defect(mut job: AiJob, o: &RemoveDefectOptions) -> Result<Jo
     })
     .await?;
     let (w, h, b, c) = (o.width, o.height, o.brightness as i32, o.contrast as i32);
-    let mode = fit_mode(o.fit);
+    let mode = o.fit;
     let image = job
         .ctx
         .pool
@@ -173,14 +173,6 @@ pub(super) async fn gated(
     );
     err.data = job.data(json!({}));
     Err(err)
-}
-
-fn fit_mode(fit: FitChoice) -> FitMode {
-    match fit {
-        FitChoice::Contain => FitMode::Contain,
-        FitChoice::Cover => FitMode::Cover,
-        FitChoice::Stretch => FitMode::Stretch,
-    }
 }
 
 fn input_size(job: &AiJob) -> (u32, u32) {

@@ -112,18 +112,26 @@ async fn accept(
     let pixel_limit = Limits {
         max_pixels: limits.image_pixels,
     };
-    let probe = match check(bytes.clone(), pixel_limit).await? {
+    let (bytes, checked) = check(bytes, pixel_limit).await?;
+    let probe = match checked {
         Ok(probe) => probe,
         Err(err) => return refuse(err.code(), format!("{name}：{}", err.message_zh())),
     };
     Ok(Ok(store(state, user_id, name, &bytes, &probe).await?))
 }
 
-async fn check(bytes: Vec<u8>, limits: Limits) -> ApiResult<Result<Probe, imaging::ImagingError>> {
-    tokio::task::spawn_blocking(move || imaging::validate_upload(&bytes, &limits))
-        .await
-        .map_err(|e| ApiError::internal(&e))
+/// Decodes off the async threads; the bytes go there and come back instead of being copied,
+/// since a file may be 20 MB and a batch a hundred files.
+async fn check(bytes: Vec<u8>, limits: Limits) -> ApiResult<(Vec<u8>, CheckResult)> {
+    tokio::task::spawn_blocking(move || {
+        let result = imaging::validate_upload(&bytes, &limits);
+        (bytes, result)
+    })
+    .await
+    .map_err(|e| ApiError::internal(&e))
 }
+
+type CheckResult = Result<Probe, imaging::ImagingError>;
 
 /// The whole field, or `None` as soon as it passes `max` bytes (the rest is read and
 /// discarded so the next file can follow).
