@@ -10,7 +10,9 @@ use std::collections::HashSet;
 use std::process::Command;
 use std::time::Duration;
 
-use common::workers::{delete_topology, unique_prefix, WorkerEnv, WorkerProcess, RABBITMQ};
+use common::workers::{
+    delete_topology, log_digest, unique_prefix, WorkerEnv, WorkerProcess, RABBITMQ,
+};
 use common::{fixtures, mariadb, Client, Setup, TestApp};
 use serde_json::{json, Value};
 
@@ -103,6 +105,11 @@ async fn fifty_tasks_survive_a_killed_worker_and_a_broker_restart() {
         .iter()
         .filter(|t| t["task_status"] != "completed")
         .collect();
+    if !not_done.is_empty() {
+        for name in ["doomed.log", "survivor.log"] {
+            eprintln!("--- {name} ---\n{}", log_digest(&logs.join(name)));
+        }
+    }
     assert!(
         not_done.is_empty(),
         "{} tasks not completed: {not_done:?}",

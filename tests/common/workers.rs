@@ -73,3 +73,21 @@ pub fn unique_prefix(test: &str) -> String {
         &uuid::Uuid::new_v4().simple().to_string()[..10]
     )
 }
+
+/// The worker's log lines that say something about the broker connection or a warning, so a
+/// failed distributed test shows why without the temp folder it ran in.
+pub fn log_digest(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let keep = [
+        "WARN",
+        "ERROR",
+        "subscribed",
+        "connected",
+        "resubscrib",
+        "lost",
+    ];
+    text.lines()
+        .filter(|line| keep.iter().any(|word| line.contains(word)))
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -27,6 +27,7 @@ pub fn quick() -> RabbitOptions {
         publish_wait: Duration::from_secs(5),
         confirm_timeout: Duration::from_secs(5),
         connect_timeout: Duration::from_secs(2),
+        answer_timeout: Duration::from_secs(5),
         reconnect_min: Duration::from_millis(50),
         reconnect_max: Duration::from_millis(500),
     }

@@ -5,8 +5,14 @@
 //! declares the topology again, subscribes again and goes on yielding. The deliveries that
 //! were unsettled on the dead channel are redelivered by RabbitMQ; settling them through the
 //! old channel returns an error that the caller may ignore.
+//!
+//! lapin does not always tell a consumer that its connection died: after a RabbitMQ
+//! restart a subscription could sit silent forever while the queue filled. So every
+//! exchange with the broker here is bounded in time, and a waiting stream looks at its
+//! channel every few seconds and resubscribes when the channel is no longer open.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures_util::{stream, Stream, StreamExt};
 use lapin::message::Delivery as RawDelivery;
@@ -15,7 +21,7 @@ use lapin::types::FieldTable;
 use lapin::{Channel, Consumer};
 use tracing::{debug, error, info, warn};
 
-use super::error::RabbitError;
+use super::error::{answer_within, RabbitError};
 use super::incoming::{delivery_count, settled, Incoming, RabbitSettle};
 use super::link::Link;
 use crate::queue::{Delivery, DeliveryStream};
@@ -30,22 +36,30 @@ pub struct Subscription {
 /// The consumer and the channel it lives on; dropping both cancels the consumer and closes
 /// the channel, which hands the unsettled deliveries back to the queue.
 struct Active {
-    _channel: Channel,
+    channel: Channel,
     consumer: Consumer,
 }
+
+/// How often a stream waiting for a delivery checks that its channel is still open.
+const CHANNEL_CHECK: Duration = Duration::from_secs(5);
 
 /// Typed deliveries of one queue. A body that does not decode is dead-lettered (nack
 /// without requeue) with a warning and the stream goes on.
 pub fn typed_stream<T: Incoming>(subscription: Subscription) -> DeliveryStream<T> {
     let queue = subscription.queue.clone();
+    let settle_within = subscription.link.options().answer_timeout;
     let deliveries = raw_stream(subscription).filter_map(move |raw| {
         let queue = queue.clone();
-        async move { accept::<T>(raw, &queue).await }
+        async move { accept::<T>(raw, &queue, settle_within).await }
     });
     Box::pin(deliveries)
 }
 
-async fn accept<T: Incoming>(raw: RawDelivery, queue: &str) -> Option<Delivery<T>> {
+async fn accept<T: Incoming>(
+    raw: RawDelivery,
+    queue: &str,
+    settle_within: Duration,
+) -> Option<Delivery<T>> {
     let previous = delivery_count(&raw.properties);
     let delivery_tag = raw.delivery_tag;
     match T::decode(&raw) {
@@ -58,7 +72,7 @@ async fn accept<T: Incoming>(raw: RawDelivery, queue: &str) -> Option<Delivery<T
                 previous_deliveries = previous,
                 "received"
             );
-            let settle = RabbitSettle::new(raw.acker, queue, delivery_tag);
+            let settle = RabbitSettle::new(raw.acker, queue, delivery_tag, settle_within);
             Some(Delivery::new(body, previous, Box::new(settle)))
         }
         Err(err) => {
@@ -67,7 +81,8 @@ async fn accept<T: Incoming>(raw: RawDelivery, queue: &str) -> Option<Delivery<T
                 requeue: false,
                 multiple: false,
             };
-            if let Err(err) = settled(raw.acker.nack(refuse).await) {
+            let refused = answer_within("a nack", settle_within, raw.acker.nack(refuse)).await;
+            if let Err(err) = refused.map_err(|err| err.to_string()).and_then(settled) {
                 // The channel is gone; the broker hands the message out again and the next
                 // consumer refuses it the same way.
                 warn!(queue, delivery_tag, error = %err, "could not refuse unreadable message");
@@ -98,7 +113,15 @@ impl Subscription {
                 Some(current) => current,
                 None => active.insert(self.open_until_ready().await?),
             };
-            match current.consumer.next().await {
+            let next = tokio::select! {
+                next = current.consumer.next() => next,
+                () = closed(&current.channel) => {
+                    warn!(queue, "channel closed without notice; resubscribing");
+                    *active = None;
+                    continue;
+                }
+            };
+            match next {
                 Some(Ok(raw)) => return Some(raw),
                 Some(Err(err)) => warn!(queue, error = %err, "consumer lost; resubscribing"),
                 None => warn!(queue, "consumer cancelled by the broker; resubscribing"),
@@ -137,9 +160,13 @@ impl Subscription {
         let live = self.link.live().await?;
         // Declared again on every subscribe: the queue may have been deleted while the
         // connection stayed up, and declaring an existing queue costs one round trip.
-        self.link.topology().declare(&live.connection).await?;
+        self.link.declare(&live.connection).await?;
+        let after = self.link.options().answer_timeout;
+        answer_within("a subscription", after, self.subscribe(&live.connection)).await
+    }
 
-        let channel = live.connection.create_channel().await?;
+    async fn subscribe(&self, connection: &lapin::Connection) -> Result<Active, RabbitError> {
+        let channel = connection.create_channel().await?;
         channel
             .basic_qos(self.prefetch.max(1), BasicQosOptions::default())
             .await?;
@@ -149,9 +176,13 @@ impl Subscription {
         let consumer = channel.basic_consume(queue, consumer_tag, options, FieldTable::default());
         let consumer = consumer.await?;
         info!(queue = %self.queue, prefetch = self.prefetch, consumer_tag = %tag, "subscribed");
-        Ok(Active {
-            _channel: channel,
-            consumer,
-        })
+        Ok(Active { channel, consumer })
+    }
+}
+
+/// Resolves once `channel` is no longer open; never while it is.
+async fn closed(channel: &Channel) {
+    while channel.status().connected() {
+        tokio::time::sleep(CHANNEL_CHECK).await;
     }
 }

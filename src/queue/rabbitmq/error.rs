@@ -35,6 +35,9 @@ pub enum RabbitError {
     #[error("no publisher confirm within {0:?}")]
     ConfirmTimeout(Duration),
 
+    #[error("RabbitMQ did not answer {what} within {after:?}")]
+    Stalled { what: &'static str, after: Duration },
+
     #[error("the broker was closed by this process")]
     Closed,
 
@@ -71,7 +74,10 @@ impl RabbitError {
     pub fn is_resendable(&self) -> bool {
         matches!(
             self,
-            RabbitError::Unreachable(_) | RabbitError::Protocol(_) | RabbitError::Nacked
+            RabbitError::Unreachable(_)
+                | RabbitError::Protocol(_)
+                | RabbitError::Nacked
+                | RabbitError::Stalled { .. }
         )
     }
 }
@@ -84,9 +90,27 @@ impl From<RabbitError> for QueueError {
             | RabbitError::Unroutable { .. }
             | RabbitError::ConfirmTimeout(_) => QueueError::NotConfirmed(err.to_string()),
             RabbitError::Closed => QueueError::Closed,
-            RabbitError::Unreachable(_) | RabbitError::Protocol(_) => {
-                QueueError::Connection(err.to_string())
-            }
+            RabbitError::Unreachable(_)
+            | RabbitError::Protocol(_)
+            | RabbitError::Stalled { .. } => QueueError::Connection(err.to_string()),
         }
+    }
+}
+
+/// Waits for one exchange with the broker for at most `after`. lapin resolves an operation
+/// only when its frame is answered or the connection reports an error; a connection that
+/// dies between the two (seen when RabbitMQ restarts) leaves the future pending forever,
+/// and with it whatever loop awaited it.
+pub async fn answer_within<T, E>(
+    what: &'static str,
+    after: Duration,
+    operation: impl std::future::Future<Output = Result<T, E>>,
+) -> Result<T, RabbitError>
+where
+    E: Into<RabbitError>,
+{
+    match tokio::time::timeout(after, operation).await {
+        Ok(outcome) => outcome.map_err(Into::into),
+        Err(_) => Err(RabbitError::Stalled { what, after }),
     }
 }

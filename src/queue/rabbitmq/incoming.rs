@@ -1,5 +1,7 @@
 //! Turning RabbitMQ deliveries into the product's messages, and settling them.
 
+use std::time::Duration;
+
 use async_trait::async_trait;
 use lapin::message::Delivery as RawDelivery;
 use lapin::options::{BasicAckOptions, BasicNackOptions};
@@ -7,6 +9,7 @@ use lapin::types::{AMQPValue, FieldTable};
 use lapin::{Acker, BasicProperties};
 use tracing::{debug, warn};
 
+use super::error::answer_within;
 use crate::queue::{DeadLetter, Event, QueueError, Settle, TaskMessage};
 use crate::task::TaskId;
 
@@ -120,14 +123,18 @@ pub struct RabbitSettle {
     acker: Acker,
     queue: String,
     delivery_tag: u64,
+    /// A settlement on a connection that died unnoticed never resolves; past this it
+    /// counts as failed, which is safe because the broker redelivers the message.
+    within: Duration,
 }
 
 impl RabbitSettle {
-    pub fn new(acker: Acker, queue: &str, delivery_tag: u64) -> RabbitSettle {
+    pub fn new(acker: Acker, queue: &str, delivery_tag: u64, within: Duration) -> RabbitSettle {
         RabbitSettle {
             acker,
             queue: queue.to_string(),
             delivery_tag,
+            within,
         }
     }
 
@@ -146,7 +153,9 @@ impl RabbitSettle {
         };
         let action = if requeue { "retry" } else { "reject" };
         debug!(queue = %self.queue, delivery_tag = self.delivery_tag, action, "settled");
-        settled(self.acker.nack(options).await).map_err(|err| self.failed(action, &err))
+        let outcome = answer_within("a nack", self.within, self.acker.nack(options)).await;
+        let outcome = outcome.map_err(|err| err.to_string()).and_then(settled);
+        outcome.map_err(|err| self.failed(action, &err))
     }
 }
 
@@ -154,8 +163,10 @@ impl RabbitSettle {
 impl Settle for RabbitSettle {
     async fn ack(self: Box<Self>) -> Result<(), QueueError> {
         debug!(queue = %self.queue, delivery_tag = self.delivery_tag, action = "ack", "settled");
-        settled(self.acker.ack(BasicAckOptions::default()).await)
-            .map_err(|err| self.failed("ack", &err))
+        let ack = self.acker.ack(BasicAckOptions::default());
+        let outcome = answer_within("an ack", self.within, ack).await;
+        let outcome = outcome.map_err(|err| err.to_string()).and_then(settled);
+        outcome.map_err(|err| self.failed("ack", &err))
     }
 
     /// Back in the queue; the quorum queue counts the return and dead-letters the message
@@ -172,10 +183,10 @@ impl Settle for RabbitSettle {
 
 /// lapin answers `Ok(false)` instead of an error when the acker's channel is gone (or the
 /// delivery was already settled); both mean the broker did not get this settlement.
-pub fn settled(outcome: Result<bool, lapin::Error>) -> Result<(), String> {
-    match outcome {
-        Ok(true) => Ok(()),
-        Ok(false) => Err("the channel is closed or the delivery was already settled".into()),
-        Err(err) => Err(err.to_string()),
+pub fn settled(done: bool) -> Result<(), String> {
+    if done {
+        Ok(())
+    } else {
+        Err("the channel is closed or the delivery was already settled".into())
     }
 }

@@ -15,7 +15,7 @@ use lapin::{Channel, Connection, ConnectionProperties};
 use tokio::sync::Mutex;
 use tracing::{info, warn};
 
-use super::error::RabbitError;
+use super::error::{answer_within, RabbitError};
 use super::topology::Topology;
 use super::RabbitOptions;
 
@@ -64,8 +64,8 @@ impl Link {
                 if !live.publisher.status().connected() {
                     // The broker closes a channel that publishes to a missing exchange, so
                     // the topology is declared again before a new publisher channel opens.
-                    self.topology.declare(&live.connection).await?;
-                    live.publisher = open_publisher(&live.connection).await?;
+                    self.declare(&live.connection).await?;
+                    live.publisher = self.open_publisher(&live.connection).await?;
                 }
                 return Ok(live.clone());
             }
@@ -126,8 +126,8 @@ impl Link {
             .map_err(|err| RabbitError::Unreachable(err.to_string()))?;
 
         // A half-set-up connection is closed rather than leaked with its socket.
-        let ready = match self.topology.declare(&connection).await {
-            Ok(()) => open_publisher(&connection).await,
+        let ready = match self.declare(&connection).await {
+            Ok(()) => self.open_publisher(&connection).await,
             Err(err) => Err(err),
         };
         let publisher = match ready {
@@ -149,12 +149,25 @@ impl Link {
     }
 }
 
-async fn open_publisher(connection: &Connection) -> Result<Channel, RabbitError> {
-    let channel = connection.create_channel().await?;
-    channel
-        .confirm_select(ConfirmSelectOptions::default())
-        .await?;
-    Ok(channel)
+impl Link {
+    /// Declares the topology on `connection`, bounded like every exchange with the broker.
+    pub async fn declare(&self, connection: &Connection) -> Result<(), RabbitError> {
+        let after = self.options.answer_timeout;
+        let declare = self.topology.declare(connection);
+        answer_within("declaring the topology", after, declare).await
+    }
+
+    async fn open_publisher(&self, connection: &Connection) -> Result<Channel, RabbitError> {
+        let after = self.options.answer_timeout;
+        answer_within("opening the publisher channel", after, async {
+            let channel = connection.create_channel().await?;
+            channel
+                .confirm_select(ConfirmSelectOptions::default())
+                .await?;
+            Ok::<_, RabbitError>(channel)
+        })
+        .await
+    }
 }
 
 impl RabbitOptions {

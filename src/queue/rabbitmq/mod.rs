@@ -42,6 +42,9 @@ pub struct RabbitOptions {
     pub confirm_timeout: Duration,
     /// How long one TCP + AMQP handshake may take.
     pub connect_timeout: Duration,
+    /// How long any other exchange with the broker may take (declaring, opening a channel,
+    /// subscribing, settling a delivery) before the connection is treated as dead.
+    pub answer_timeout: Duration,
     /// First and longest pause between reconnect attempts (exponential, with jitter).
     pub reconnect_min: Duration,
     pub reconnect_max: Duration,
@@ -53,6 +56,7 @@ impl Default for RabbitOptions {
             publish_wait: Duration::from_secs(15),
             confirm_timeout: Duration::from_secs(10),
             connect_timeout: Duration::from_secs(5),
+            answer_timeout: Duration::from_secs(10),
             reconnect_min: Duration::from_millis(200),
             reconnect_max: Duration::from_secs(10),
         }

@@ -12,13 +12,13 @@
 //! that does not come in time is not: the broker may have the message, and the caller, who
 //! knows whether a duplicate matters, decides.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use lapin::options::BasicPublishOptions;
 use lapin::{BasicProperties, Channel, Confirmation};
 use tracing::{debug, warn};
 
-use super::error::RabbitError;
+use super::error::{answer_within, RabbitError};
 use super::link::Link;
 
 /// Where a message goes and what identifies it.
@@ -37,8 +37,7 @@ impl Link {
         loop {
             let remaining = bound.saturating_sub(started.elapsed());
             let live = self.live_within(Some(remaining)).await?;
-            let timeout = self.options().confirm_timeout;
-            let err = match publish_once(&live.publisher, envelope, timeout).await {
+            let err = match self.publish_once(&live.publisher, envelope).await {
                 Ok(()) => return Ok(()),
                 Err(err) if err.is_resendable() => err,
                 Err(err) => return Err(err),
@@ -57,13 +56,29 @@ impl Link {
             tokio::time::sleep(delay).await;
         }
     }
+
+    async fn publish_once(
+        &self,
+        channel: &Channel,
+        envelope: &Envelope<'_>,
+    ) -> Result<(), RabbitError> {
+        let (send_within, confirm_within) = (
+            self.options().answer_timeout,
+            self.options().confirm_timeout,
+        );
+        let send = publish_frames(channel, envelope);
+        let confirm = answer_within("a publish", send_within, send).await?;
+        let confirmation = tokio::time::timeout(confirm_within, confirm)
+            .await
+            .map_err(|_| RabbitError::ConfirmTimeout(confirm_within))??;
+        confirmed(confirmation, envelope)
+    }
 }
 
-async fn publish_once(
+async fn publish_frames(
     channel: &Channel,
     envelope: &Envelope<'_>,
-    confirm_timeout: Duration,
-) -> Result<(), RabbitError> {
+) -> Result<lapin::PublisherConfirm, lapin::Error> {
     let properties = BasicProperties::default()
         .with_delivery_mode(2)
         .with_content_type("application/json".into())
@@ -76,14 +91,9 @@ async fn publish_once(
     let exchange = envelope.exchange.into();
     let routing_key = envelope.routing_key.into();
 
-    let confirm = channel
+    channel
         .basic_publish(exchange, routing_key, options, envelope.body, properties)
-        .await?;
-    let confirmation = tokio::time::timeout(confirm_timeout, confirm)
         .await
-        .map_err(|_| RabbitError::ConfirmTimeout(confirm_timeout))??;
-
-    confirmed(confirmation, envelope)
 }
 
 /// A positive confirm that carries the message back means no queue took it (mandatory).
