@@ -75,6 +75,60 @@ fn encode_writes_each_format() {
     );
 }
 
+/// Smooth shading with fine texture, like a product photo; a flat test card would flatter
+/// any encoder.
+fn photo_like(width: u32, height: u32) -> RgbImage {
+    RgbImage::from_fn(width, height, |x, y| {
+        let texture = ((x as f32 * 0.7).sin() * (y as f32 * 0.45).cos() * 12.0) as i32;
+        let shade = |base: u32, span: u32| (base + span * x / width) as i32 + texture;
+        let channel = |v: i32| v.clamp(0, 255) as u8;
+        image::Rgb([
+            channel(shade(60, 150)),
+            channel(shade(90, 80) - (y * 40 / height) as i32),
+            channel(shade(120, 60)),
+        ])
+    })
+}
+
+#[test]
+fn webp_is_lossy_small_and_close_to_the_source() {
+    let photo = DynamicImage::ImageRgb8(photo_like(600, 400));
+    let webp = encode(&photo, OutputFormat::Webp, 90).unwrap();
+    let png = encode(&photo, OutputFormat::Png, 90).unwrap();
+    assert!(
+        webp.bytes.len() * 4 < png.bytes.len(),
+        "lossy WEBP {} bytes against lossless PNG {} bytes",
+        webp.bytes.len(),
+        png.bytes.len()
+    );
+    let back = load(&webp.bytes).to_rgb8();
+    let source = photo.to_rgb8();
+    let total: u64 = back
+        .as_raw()
+        .iter()
+        .zip(source.as_raw())
+        .map(|(a, b)| u64::from(a.abs_diff(*b)))
+        .sum();
+    let mean = total as f64 / source.as_raw().len() as f64;
+    assert!(mean < 3.0, "mean error {mean:.2} per channel at quality 90");
+}
+
+#[test]
+fn webp_keeps_alpha_exactly() {
+    let cut = cutout(120, 80);
+    let webp = encode(&DynamicImage::ImageRgba8(cut.clone()), OutputFormat::Webp, 80).unwrap();
+    let back = load(&webp.bytes).to_rgba8();
+    let alpha = |img: &RgbaImage| img.pixels().map(|p| p.0[3]).collect::<Vec<u8>>();
+    assert_eq!(alpha(&back), alpha(&cut));
+}
+
+#[test]
+fn webp_refuses_a_side_beyond_its_limit_with_a_reason() {
+    let wide = DynamicImage::ImageRgb8(RgbImage::new(16_384, 2));
+    let err = encode(&wide, OutputFormat::Webp, 90).unwrap_err();
+    assert!(err.to_string().contains("16383"), "{err}");
+}
+
 #[test]
 fn every_error_has_a_code_and_a_chinese_message() {
     let errors = [
