@@ -20,7 +20,10 @@ pub struct TaskView {
 pub struct BatchView {
     pub batch_id: String,
     pub tool_label: String,
+    /// In UTC, as the server knows it; the page's script shows it in the browser's time zone.
     pub created: String,
+    /// The same moment in RFC 3339, for that script.
+    pub created_iso: String,
     pub tasks: Vec<TaskView>,
 }
 
@@ -51,7 +54,7 @@ fn batch_section(batch: &BatchView) -> Markup {
         section.batch data-batch=(batch.batch_id) {
             header {
                 h2 { (batch.tool_label) }
-                span.meta { (batch.created) " · " span.count { (done) "/" (batch.tasks.len()) } " 已完成" }
+                span.meta { time datetime=(batch.created_iso) { (batch.created) } " · " span.count { (done) "/" (batch.tasks.len()) } " 已完成" }
                 a.zip href={ "/api/batches/" (batch.batch_id) "/zip" } { "下载整批 ZIP" }
             }
             table {

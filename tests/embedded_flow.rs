@@ -85,6 +85,14 @@ async fn upload_three_photos_resize_to_800_and_download_them() {
         .read_to_end(&mut first)
         .unwrap();
     assert_eq!(fixtures::size_of(&first), (800, 800));
+
+    let page = client.get("/aigc/tasks").await.text().await.unwrap();
+    assert!(page.contains("竖图.jpg"), "the task page lists the batch");
+    assert!(page.contains(&format!("/api/batches/{batch_id}/zip")));
+    assert!(
+        page.contains("<time datetime=\"20") && page.contains("Z\">"),
+        "batch time in RFC 3339 UTC for the page script to localise"
+    );
     app.stop().await;
 }
 

@@ -116,7 +116,12 @@ fn webp_is_lossy_small_and_close_to_the_source() {
 #[test]
 fn webp_keeps_alpha_exactly() {
     let cut = cutout(120, 80);
-    let webp = encode(&DynamicImage::ImageRgba8(cut.clone()), OutputFormat::Webp, 80).unwrap();
+    let webp = encode(
+        &DynamicImage::ImageRgba8(cut.clone()),
+        OutputFormat::Webp,
+        80,
+    )
+    .unwrap();
     let back = load(&webp.bytes).to_rgba8();
     let alpha = |img: &RgbaImage| img.pixels().map(|p| p.0[3]).collect::<Vec<u8>>();
     assert_eq!(alpha(&back), alpha(&cut));

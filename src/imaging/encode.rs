@@ -77,7 +77,9 @@ fn encode_webp(img: &DynamicImage, quality: u8) -> Result<Vec<u8>, ImagingError>
         )));
     }
     let written = match img {
-        DynamicImage::ImageRgb8(rgb) => lossy_webp(webp::Encoder::from_rgb(rgb, width, height), quality),
+        DynamicImage::ImageRgb8(rgb) => {
+            lossy_webp(webp::Encoder::from_rgb(rgb, width, height), quality)
+        }
         DynamicImage::ImageRgba8(rgba) => {
             lossy_webp(webp::Encoder::from_rgba(rgba, width, height), quality)
         }
@@ -96,10 +98,7 @@ fn encode_webp(img: &DynamicImage, quality: u8) -> Result<Vec<u8>, ImagingError>
 /// The longest side libwebp can store.
 const WEBP_MAX_SIDE: u32 = 16_383;
 
-fn lossy_webp(
-    encoder: webp::Encoder<'_>,
-    quality: u8,
-) -> Result<Vec<u8>, webp::WebPEncodingError> {
+fn lossy_webp(encoder: webp::Encoder<'_>, quality: u8) -> Result<Vec<u8>, webp::WebPEncodingError> {
     let memory = encoder.encode_simple(false, f32::from(quality.min(100)))?;
     Ok(memory.to_vec())
 }

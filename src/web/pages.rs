@@ -170,6 +170,10 @@ fn group(rows: &[TaskRow]) -> Vec<BatchView> {
                     .created_at
                     .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
                     .unwrap_or_default(),
+                created_iso: row
+                    .created_at
+                    .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                    .unwrap_or_default(),
                 tasks: Vec::new(),
             });
         }

@@ -76,5 +76,14 @@
         else { e.target.disabled = false; alert((r.body.error && r.body.error.message) || "重试失败"); }
       });
   });
+  // The server writes times in UTC; operators read them in their own time zone.
+  function two(n) { return (n < 10 ? "0" : "") + n; }
+  document.querySelectorAll("time[datetime]").forEach(function (t) {
+    var d = new Date(t.getAttribute("datetime"));
+    if (isNaN(d)) return;
+    t.textContent = d.getFullYear() + "-" + two(d.getMonth() + 1) + "-" + two(d.getDate()) +
+      " " + two(d.getHours()) + ":" + two(d.getMinutes());
+  });
+
   setInterval(poll, 3000);
 })();
