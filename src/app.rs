@@ -34,8 +34,16 @@ pub async fn open_broker(settings: &Settings) -> anyhow::Result<Arc<dyn Broker>>
     Ok(broker)
 }
 
-pub fn storage(settings: &Settings) -> Storage {
-    Storage::new(settings.storage.root.clone(), &settings.server.public_url)
+/// The shared folder, or the bucket when `storage.s3.bucket` is set.
+pub fn storage(settings: &Settings) -> anyhow::Result<Storage> {
+    let public_url = &settings.server.public_url;
+    let s3 = &settings.storage.s3;
+    if !s3.is_enabled() {
+        return Ok(Storage::new(settings.storage.root.clone(), public_url));
+    }
+    let bucket = crate::storage::Bucket::new(s3).context("storage.s3")?;
+    tracing::info!(endpoint = %s3.endpoint, bucket = %s3.bucket, "files are kept in an object store");
+    Ok(Storage::in_bucket(bucket, public_url))
 }
 
 pub async fn job_context(settings: &Settings, db: &Db) -> anyhow::Result<JobContext> {
@@ -43,7 +51,7 @@ pub async fn job_context(settings: &Settings, db: &Db) -> anyhow::Result<JobCont
         .filter(|f| !f.is_empty())
         .map(PathBuf::from);
     Ok(JobContext {
-        storage: storage(settings),
+        storage: storage(settings)?,
         limits: Limits {
             max_pixels: settings.limits.image_pixels,
         },
@@ -115,7 +123,7 @@ pub struct Application {
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         let settings = Arc::new(settings);
-        let storage = storage(&settings);
+        let storage = storage(&settings)?;
         storage
             .ensure_folders()
             .await

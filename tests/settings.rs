@@ -169,3 +169,27 @@ fn config_php_with_chinese_comments_and_strings_is_read() {
         Some("sk-中文-ok")
     );
 }
+
+#[test]
+fn an_object_store_is_used_only_when_a_bucket_is_named_and_its_secret_stays_hidden() {
+    let s = Settings::load_with(None, &[]).unwrap();
+    assert!(!s.storage.s3.is_enabled());
+    let s = Settings::load_with(
+        None,
+        &[
+            ("storage.s3.bucket", "shop-photos"),
+            (
+                "storage.s3.endpoint",
+                "https://oss-cn-hangzhou.aliyuncs.com",
+            ),
+            ("storage.s3.secret_access_key", "very-secret-value"),
+            ("storage.s3.path_style", "true"),
+        ],
+    )
+    .unwrap();
+    assert!(s.storage.s3.is_enabled());
+    assert!(s.storage.s3.path_style);
+    assert_eq!(s.storage.s3.region, "us-east-1");
+    assert_eq!(s.storage.s3.secret_access_key.expose(), "very-secret-value");
+    assert!(!format!("{s:?}").contains("very-secret-value"));
+}

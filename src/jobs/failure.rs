@@ -61,15 +61,16 @@ impl From<ImagingError> for JobError {
 
 impl From<StorageError> for JobError {
     fn from(err: StorageError) -> JobError {
+        if err.is_missing() {
+            return JobError::final_error("input_missing", "原图文件已不存在，请重新上传");
+        }
         match &err {
             StorageError::ForeignUrl(_) => {
                 JobError::final_error("input_missing", "原图不是本站上传的文件")
             }
-            StorageError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
-                JobError::final_error("input_missing", "原图文件已不存在，请重新上传")
-            }
-            // A full disk or a shared folder that went away may come back.
-            StorageError::Io { .. } => {
+            // A full disk, a shared folder that went away, an object store that is down or
+            // refuses our credentials: all may come back, and the task must not be lost.
+            _ => {
                 tracing::warn!(error = %err, "storage error");
                 JobError::retry("storage_unavailable", "文件存储暂时不可用")
             }

@@ -68,6 +68,9 @@ pub struct WorkerSettings {
 #[derive(Debug, Clone, Deserialize)]
 pub struct StorageSettings {
     pub root: PathBuf,
+    /// `[storage.s3]`; used instead of `root` when its `bucket` is set.
+    #[serde(default)]
+    pub s3: crate::storage::BucketSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -1,15 +1,19 @@
-//! Files on disk: uploads in `temp/`, outputs in `results/`, both under `storage.root` and
-//! served at `<public_url>/public/...`.
+//! Stored files: uploads in `temp/`, outputs in `results/`, both under `storage.root` (or
+//! under those keys in an S3-compatible bucket, see [`bucket`]) and served at
+//! `<public_url>/public/...` either way.
 //!
 //! Stored names are random so that URLs cannot be guessed. Results live in a random folder
 //! per task that keeps the original file's name readable (`results/8f3ac1.../IMG_0012_white.jpg`);
 //! the folder is chosen when the task is created, so a task that runs twice overwrites its
 //! own files instead of leaving copies.
 
+pub mod bucket;
 mod names;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+pub use bucket::{Bucket, BucketSettings};
 pub use names::{download_name, random_token, result_file_name, sanitize_stem};
 
 #[derive(Debug, thiserror::Error)]
@@ -21,27 +25,80 @@ pub enum StorageError {
     },
     #[error("not a file of this server: {0}")]
     ForeignUrl(String),
+    #[error("no stored object `{0}`")]
+    Missing(String),
+    #[error("object store, `{key}`: {} {detail}", status.map(|s| s.to_string()).unwrap_or_else(|| "no answer:".into()))]
+    Remote {
+        key: String,
+        status: Option<u16>,
+        detail: String,
+    },
+    #[error("storage settings: {0}")]
+    Config(String),
+}
+
+impl StorageError {
+    /// Worth trying again soon: the store did not answer, was busy or failed inside.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            StorageError::Remote { status: None, .. } => true,
+            StorageError::Remote {
+                status: Some(status),
+                ..
+            } => *status >= 500 || *status == 429 || *status == 408,
+            _ => false,
+        }
+    }
+
+    /// The file is simply not there (deleted, or never written).
+    pub fn is_missing(&self) -> bool {
+        match self {
+            StorageError::Missing(_) => true,
+            StorageError::Io { source, .. } => source.kind() == std::io::ErrorKind::NotFound,
+            _ => false,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
 pub struct Storage {
     root: PathBuf,
+    bucket: Option<Arc<Bucket>>,
     public_url: String,
 }
 
 impl Storage {
+    /// Files under `root` on this host's disk (or a folder shared between hosts).
     pub fn new(root: impl Into<PathBuf>, public_url: &str) -> Storage {
         Storage {
             root: root.into(),
+            bucket: None,
             public_url: public_url.trim_end_matches('/').to_string(),
         }
     }
 
+    /// Files in an S3-compatible bucket; nothing is written to local disk.
+    pub fn in_bucket(bucket: Bucket, public_url: &str) -> Storage {
+        Storage {
+            bucket: Some(Arc::new(bucket)),
+            ..Storage::new(PathBuf::new(), public_url)
+        }
+    }
+
+    /// The configured folder (empty when files are kept in a bucket).
     pub fn root(&self) -> &Path {
         &self.root
     }
 
+    /// The local folder, when files are kept on disk.
+    pub fn folder(&self) -> Option<&Path> {
+        self.bucket.is_none().then_some(self.root.as_path())
+    }
+
     pub async fn ensure_folders(&self) -> Result<(), StorageError> {
+        if self.bucket.is_some() {
+            return Ok(());
+        }
         for sub in ["temp", "results"] {
             let path = self.root.join(sub);
             tokio::fs::create_dir_all(&path)
@@ -93,10 +150,7 @@ impl Storage {
         let name = self
             .temp_name_of(url)
             .ok_or_else(|| StorageError::ForeignUrl(url.into()))?;
-        let path = self.temp_path(&name);
-        tokio::fs::read(&path)
-            .await
-            .map_err(|source| StorageError::Io { path, source })
+        self.read(&format!("temp/{name}")).await
     }
 
     /// Reads a stored result by its public URL.
@@ -104,14 +158,11 @@ impl Storage {
         let rel = self
             .result_relative_of(url)
             .ok_or_else(|| StorageError::ForeignUrl(url.into()))?;
-        let path = self.result_path(&rel);
-        tokio::fs::read(&path)
-            .await
-            .map_err(|source| StorageError::Io { path, source })
+        self.read(&format!("results/{rel}")).await
     }
 
     pub async fn write_upload(&self, name: &str, bytes: &[u8]) -> Result<String, StorageError> {
-        write_atomic(&self.temp_path(name), bytes).await?;
+        self.write(&format!("temp/{name}"), bytes).await?;
         Ok(self.temp_url(name))
     }
 
@@ -123,8 +174,62 @@ impl Storage {
         bytes: &[u8],
     ) -> Result<String, StorageError> {
         let relative = format!("{folder}/{file_name}");
-        write_atomic(&self.result_path(&relative), bytes).await?;
+        self.write(&format!("results/{relative}"), bytes).await?;
         Ok(self.result_url(&relative))
+    }
+
+    /// `key` is `temp/<name>` or `results/<folder>/<file>`, already checked to be plain.
+    async fn read(&self, key: &str) -> Result<Vec<u8>, StorageError> {
+        match &self.bucket {
+            Some(bucket) => bucket.get(key).await,
+            None => {
+                let path = self.root.join(key);
+                tokio::fs::read(&path)
+                    .await
+                    .map_err(|source| StorageError::Io { path, source })
+            }
+        }
+    }
+
+    async fn write(&self, key: &str, bytes: &[u8]) -> Result<(), StorageError> {
+        match &self.bucket {
+            Some(bucket) => bucket.put(key, bytes, content_type_of(key)).await,
+            None => write_atomic(&self.root.join(key), bytes).await,
+        }
+    }
+
+    /// A stored upload or result by its request path (`/public/temp/<name>`, still
+    /// percent-encoded), for serving it from a bucket; folders are served straight from disk.
+    /// `None` for a path that names none of our files.
+    pub async fn read_public(&self, path: &str) -> Option<Result<Vec<u8>, StorageError>> {
+        let key = if path.starts_with("/public/temp/") {
+            format!("temp/{}", self.temp_name_of(path)?)
+        } else if path.starts_with("/public/results/") {
+            format!("results/{}", self.result_relative_of(path)?)
+        } else {
+            return None;
+        };
+        Some(self.read(&key).await)
+    }
+}
+
+/// The media type of a stored file, from the extension the studio gave it after sniffing
+/// its content.
+pub fn content_type_of(file_name: &str) -> &'static str {
+    let ext = file_name
+        .rsplit('.')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    match ext.as_str() {
+        "jpg" | "jpeg" => "image/jpeg",
+        "png" => "image/png",
+        "webp" => "image/webp",
+        "gif" => "image/gif",
+        "bmp" => "image/bmp",
+        "tif" | "tiff" => "image/tiff",
+        "zip" => "application/zip",
+        _ => "application/octet-stream",
     }
 }
 

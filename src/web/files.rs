@@ -1,22 +1,30 @@
 //! Serving stored uploads and results. Files are stored under names with an image extension
 //! chosen from their sniffed content, and are served with `nosniff` and a sandboxing CSP, so
 //! nothing a user uploads can ever be rendered as a page or run as a script.
+//!
+//! From a folder they are served straight from disk; from a bucket the web process fetches
+//! them, so their public URLs (which DashScope and the pages use) are the same either way.
 
-use axum::http::{header, HeaderValue};
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{header, HeaderValue, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use axum::Router;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use super::AppState;
-use crate::storage::Storage;
+use crate::storage::{content_type_of, Storage};
 
 pub fn router(storage: &Storage) -> Router<AppState> {
-    Router::new()
-        .nest_service("/public/temp", ServeDir::new(storage.root().join("temp")))
-        .nest_service(
-            "/public/results",
-            ServeDir::new(storage.root().join("results")),
-        )
+    let files = match storage.folder() {
+        Some(root) => Router::new()
+            .nest_service("/public/temp", ServeDir::new(root.join("temp")))
+            .nest_service("/public/results", ServeDir::new(root.join("results"))),
+        None => Router::new().route("/public/{*path}", get(from_bucket)),
+    };
+    files
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -29,4 +37,22 @@ pub fn router(storage: &Storage) -> Router<AppState> {
             header::CACHE_CONTROL,
             HeaderValue::from_static("private, max-age=86400"),
         ))
+}
+
+/// The raw path is used, not axum's decoded one, so a name is percent-decoded exactly once.
+async fn from_bucket(State(state): State<AppState>, uri: Uri) -> Response {
+    let path = uri.path();
+    match state.storage.read_public(path).await {
+        Some(Ok(bytes)) => {
+            let mut response = Body::from(bytes).into_response();
+            let kind = HeaderValue::from_static(content_type_of(path));
+            response.headers_mut().insert(header::CONTENT_TYPE, kind);
+            response
+        }
+        Some(Err(err)) if !err.is_missing() => {
+            tracing::warn!(path, error = %err, "object store unavailable");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+        _ => StatusCode::NOT_FOUND.into_response(),
+    }
 }

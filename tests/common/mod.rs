@@ -5,6 +5,7 @@
 pub mod ds;
 pub mod fixtures;
 pub mod mariadb;
+pub mod objects;
 pub mod workers;
 
 use std::path::{Path, PathBuf};

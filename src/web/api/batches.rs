@@ -1,6 +1,7 @@
-//! The ZIP of a batch: every stored output, named after the original files. It is written to
-//! a temporary file off the async threads and streamed from there, so a batch of a hundred
-//! large pictures never sits in memory.
+//! The ZIP of a batch: every stored output, named after the original files. The outputs are
+//! read one after the other (from the folder or the bucket) and handed to a writer on a
+//! blocking thread that fills a temporary file, which is then streamed; at most a couple of
+//! pictures are in memory at a time, whatever the size of the batch.
 
 use std::io::Write;
 
@@ -34,18 +35,13 @@ pub async fn zip(
             .flatten()
         {
             let Some(url) = url.as_str() else { continue };
-            if let Some(rel) = state.storage.result_relative_of(url) {
-                entries.push((download_name(url), state.storage.result_path(&rel)));
-            }
+            entries.push((download_name(url), url.to_string()));
         }
     }
     if entries.is_empty() {
         return Err(ApiError::not_found("这一批的结果"));
     }
-    let file = tokio::task::spawn_blocking(move || write_zip(entries))
-        .await
-        .map_err(|e| ApiError::internal(&e))?
-        .map_err(|e| ApiError::internal(&e))?;
+    let file = gather(&state, entries).await?;
     let name = format!("batch_{}.zip", &batch_id[..batch_id.len().min(8)]);
     let file = tokio::fs::File::from_std(file);
     let mut response = Body::from_stream(ReaderStream::new(file)).into_response();
@@ -60,17 +56,47 @@ pub async fn zip(
     Ok(response)
 }
 
+/// Reads each `(download name, result URL)` and feeds the ZIP writer. A result that is no
+/// longer stored is left out with a warning; a store that does not answer fails the
+/// download (503) rather than handing out a ZIP with pictures silently missing.
+async fn gather(state: &AppState, entries: Vec<(String, String)>) -> ApiResult<std::fs::File> {
+    let (send, receive) = tokio::sync::mpsc::channel::<(String, Vec<u8>)>(2);
+    let writer = tokio::task::spawn_blocking(move || write_zip(receive));
+    let mut failure = None;
+    for (name, url) in entries {
+        match state.storage.read_result(&url).await {
+            Ok(bytes) => {
+                if send.send((name, bytes)).await.is_err() {
+                    break; // the writer stopped; its error is reported below
+                }
+            }
+            Err(err) if err.is_missing() => {
+                tracing::warn!(url, error = %err, "result file missing; left out of the ZIP");
+            }
+            Err(err) => {
+                failure = Some(err);
+                break;
+            }
+        }
+    }
+    drop(send);
+    let written = writer.await.map_err(|e| ApiError::internal(&e))?;
+    if let Some(err) = failure {
+        return Err(ApiError::unavailable(&err));
+    }
+    written.map_err(|e| ApiError::internal(&e))
+}
+
 /// Pictures are compressed already, so entries are stored as they are; two outputs with the
 /// same name get `(2)`, `(3)` before the extension.
-fn write_zip(entries: Vec<(String, std::path::PathBuf)>) -> std::io::Result<std::fs::File> {
+fn write_zip(
+    mut entries: tokio::sync::mpsc::Receiver<(String, Vec<u8>)>,
+) -> std::io::Result<std::fs::File> {
     let file = tempfile::tempfile()?;
     let mut zip = zip::ZipWriter::new(file);
     let options = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
     let mut used = std::collections::HashSet::new();
-    for (name, path) in entries {
-        let Ok(bytes) = std::fs::read(&path) else {
-            continue;
-        };
+    while let Some((name, bytes)) = entries.blocking_recv() {
         let name = unique_name(&name, &mut used);
         zip.start_file(name, options)
             .map_err(std::io::Error::other)?;

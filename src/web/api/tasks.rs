@@ -172,7 +172,7 @@ pub async fn result(
 }
 
 pub fn file_response(bytes: Vec<u8>, file_name: &str) -> Response {
-    let mime = mime_of(file_name);
+    let mime = crate::storage::content_type_of(file_name);
     let disposition = content_disposition(file_name);
     let mut response = Body::from(bytes).into_response();
     let headers = response.headers_mut();
@@ -185,21 +185,6 @@ pub fn file_response(bytes: Vec<u8>, file_name: &str) -> Response {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
     response
-}
-
-fn mime_of(file_name: &str) -> &'static str {
-    let ext = file_name
-        .rsplit('.')
-        .next()
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    match ext.as_str() {
-        "jpg" | "jpeg" => "image/jpeg",
-        "png" => "image/png",
-        "webp" => "image/webp",
-        "zip" => "application/zip",
-        _ => "application/octet-stream",
-    }
 }
 
 /// `attachment` with an ASCII fallback and the UTF-8 name (RFC 6266), so Chinese file names

@@ -171,7 +171,7 @@ async fn store(
         .storage
         .write_upload(&stored, bytes)
         .await
-        .map_err(|e| ApiError::internal(&e))?;
+        .map_err(|e| ApiError::unavailable(&e))?;
     let row = UploadRow {
         name: stored,
         user_id,
