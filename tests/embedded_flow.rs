@@ -4,10 +4,9 @@
 
 mod common;
 
-use std::io::Read;
 use std::time::Duration;
 
-use common::{fixtures, TestApp};
+use common::{fixtures, Client, TestApp};
 use serde_json::json;
 
 #[tokio::test]
@@ -64,12 +63,7 @@ async fn upload_three_photos_resize_to_800_and_download_them() {
         .as_str()
         .unwrap()
         .ends_with("/small_800x800.png"));
-    let zip = client.get(&format!("/api/batches/{batch_id}/zip")).await;
-    assert_eq!(zip.status(), 200);
-    let bytes = zip.bytes().await.unwrap();
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
-    let mut names: Vec<String> = archive.file_names().map(String::from).collect();
-    names.sort();
+    let (names, mut archive) = client.batch_zip(batch_id).await;
     assert_eq!(
         names,
         [
@@ -78,13 +72,8 @@ async fn upload_three_photos_resize_to_800_and_download_them() {
             "竖图_800x800.jpg"
         ]
     );
-    let mut first = Vec::new();
-    archive
-        .by_name("IMG_0012_800x800.jpg")
-        .unwrap()
-        .read_to_end(&mut first)
-        .unwrap();
-    assert_eq!(fixtures::size_of(&first), (800, 800));
+    let first = Client::zip_picture_size(&mut archive, "IMG_0012_800x800.jpg");
+    assert_eq!(first, (800, 800));
 
     let page = client.get("/aigc/tasks").await.text().await.unwrap();
     assert!(page.contains("竖图.jpg"), "the task page lists the batch");

@@ -4,13 +4,12 @@
 
 mod common;
 
-use std::io::Read;
 use std::time::Duration;
 
 use aigc_studio::settings::Secret;
 use aigc_studio::storage::{Bucket, StorageError};
 use common::objects::ObjectStore;
-use common::{fixtures, Setup, TestApp};
+use common::{fixtures, Client, Setup, TestApp};
 use serde_json::json;
 
 #[tokio::test]
@@ -123,20 +122,10 @@ async fn resize_runs_with_every_file_in_the_bucket() {
         "nothing written to the web host's disk"
     );
 
-    let zip = client.get(&format!("/api/batches/{batch_id}/zip")).await;
-    assert_eq!(zip.status(), 200);
-    let bytes = zip.bytes().await.unwrap();
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
-    let mut names: Vec<String> = archive.file_names().map(String::from).collect();
-    names.sort();
+    let (names, mut archive) = client.batch_zip(batch_id).await;
     assert_eq!(names, ["IMG_0012_400x400.jpg", "竖图_400x400.png"]);
-    let mut first = Vec::new();
-    archive
-        .by_name("IMG_0012_400x400.jpg")
-        .unwrap()
-        .read_to_end(&mut first)
-        .unwrap();
-    assert_eq!(fixtures::size_of(&first), (400, 400));
+    let first = Client::zip_picture_size(&mut archive, "IMG_0012_400x400.jpg");
+    assert_eq!(first, (400, 400));
 
     let unknown = reqwest::get(format!("{}/public/temp/nothing.jpg", app.base))
         .await

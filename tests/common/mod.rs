@@ -255,6 +255,31 @@ impl Client {
         body
     }
 
+    /// Downloads the batch's ZIP; returns its entries' names, sorted, and the archive.
+    pub async fn batch_zip(
+        &self,
+        batch_id: &str,
+    ) -> (Vec<String>, zip::ZipArchive<std::io::Cursor<Vec<u8>>>) {
+        let response = self.get(&format!("/api/batches/{batch_id}/zip")).await;
+        assert_eq!(response.status(), 200, "ZIP of batch {batch_id}");
+        let bytes = response.bytes().await.expect("ZIP body").to_vec();
+        let archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a valid ZIP");
+        let mut names: Vec<String> = archive.file_names().map(String::from).collect();
+        names.sort();
+        (names, archive)
+    }
+
+    /// The size of the picture stored in the ZIP under `name`.
+    pub fn zip_picture_size(
+        archive: &mut zip::ZipArchive<std::io::Cursor<Vec<u8>>>,
+        name: &str,
+    ) -> (u32, u32) {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut archive.by_name(name).expect("entry"), &mut bytes)
+            .expect("entry bytes");
+        fixtures::size_of(&bytes)
+    }
+
     /// Polls the batch until every task has ended or `timeout` passes; returns the tasks.
     pub async fn wait_batch(&self, batch_id: &str, timeout: Duration) -> Vec<Value> {
         let deadline = tokio::time::Instant::now() + timeout;

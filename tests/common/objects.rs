@@ -26,7 +26,9 @@ impl ObjectStore {
         let mut builder = S3ServiceBuilder::new(fs);
         builder.set_auth(SimpleAuth::from_single(ACCESS_KEY, SECRET_KEY));
         let service = builder.build();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a free port");
         let endpoint = format!("http://{}", listener.local_addr().expect("bound address"));
         let server = tokio::spawn(async move {
             while let Ok((socket, _)) = listener.accept().await {
