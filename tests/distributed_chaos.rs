@@ -66,6 +66,7 @@ async fn fifty_tasks_survive_a_killed_worker_and_a_broker_restart() {
         database_url: database_url.clone(),
         storage_root: app.storage_root().display().to_string(),
         prefix: prefix.clone(),
+        extra: Vec::new(),
     };
     let logs = app.dir.path();
     let mut doomed = WorkerProcess::start(&env, &logs.join("doomed.log"));

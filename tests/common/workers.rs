@@ -15,12 +15,18 @@ pub struct WorkerEnv {
     pub database_url: String,
     pub storage_root: String,
     pub prefix: String,
+    /// More `AIGC__...` variables (an object store's settings, say).
+    pub extra: Vec<(String, String)>,
 }
 
 impl WorkerProcess {
     pub fn start(env: &WorkerEnv, log: &Path) -> WorkerProcess {
         let log = std::fs::File::create(log).expect("worker log");
-        let child = Command::new(env!("CARGO_BIN_EXE_worker"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_worker"));
+        for (key, value) in &env.extra {
+            command.env(key, value);
+        }
+        let child = command
             .env("AIGC__QUEUE__URL", RABBITMQ)
             .env("AIGC__QUEUE__PREFIX", &env.prefix)
             .env("AIGC__SERVER__PUBLIC_URL", &env.public_url)
