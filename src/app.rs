@@ -11,7 +11,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::batch::Submitter;
-use crate::dashscope::{DashscopeClient, SqlRateGate};
+use crate::dashscope::{ApiKeySource, DashscopeClient, ReadKey, SqlRateGate};
 use crate::imaging::{FontSource, ImagingPool, Limits};
 use crate::jobs::{AiTools, JobContext};
 use crate::queue::{rabbitmq::RabbitBroker, Broker, MemoryBroker};
@@ -62,20 +62,31 @@ pub async fn job_context(settings: &Settings, db: &Db) -> anyhow::Result<JobCont
 }
 
 /// The DashScope client with the account-wide rate gate kept in the shared database, so
-/// every process on every host draws from the same budget. `None` without a key.
+/// every process on every host draws from the same budget. Built even without a key: AI
+/// tasks then wait with a notice, and the lane starts once a key is configured.
 async fn ai_tools(settings: &Settings, db: &Db) -> anyhow::Result<Option<Arc<AiTools>>> {
     let ds = &settings.dashscope;
     if ds.api_key.as_ref().is_none_or(|k| k.is_empty()) {
         tracing::warn!("no DashScope API key configured: AI tasks will wait until one is set");
-        return Ok(None);
     }
     let gate = SqlRateGate::for_settings(db.clone(), ds)
         .await
         .context("rate gate table")?;
     let client = DashscopeClient::new(ds.clone(), Arc::new(gate))
-        .map_err(|e| anyhow::anyhow!("DashScope client: {e:?}"))?;
+        .map_err(|e| anyhow::anyhow!("DashScope client: {e:?}"))?
+        .with_key_source(Arc::new(key_source(settings)));
     tracing::info!(model = %ds.model, rate = ds.requests_per_second, "AI tools ready");
     Ok(Some(Arc::new(AiTools { client })))
+}
+
+/// The configured key, read again from the configuration after the service refuses it.
+fn key_source(settings: &Settings) -> ApiKeySource {
+    let key = settings.dashscope.api_key.clone();
+    let Some(origin) = settings.origin.clone() else {
+        return ApiKeySource::fixed(key);
+    };
+    let read: ReadKey = Arc::new(move || origin.reread_api_key().map_err(|e| e.to_string()));
+    ApiKeySource::rereading(key, read)
 }
 
 /// Consumers of the configured lanes, each running until `shutdown`.

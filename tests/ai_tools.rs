@@ -307,6 +307,68 @@ async fn a_refused_key_pauses_the_lane_and_tasks_wait_then_resume() {
     app.stop().await;
 }
 
+/// The configuration file as an operator writes it, pointing at the double with `key`.
+fn config_with_key(double: &DoubleHandle, key: &str) -> String {
+    let settings = double.client_settings();
+    format!(
+        "[dashscope]\nbase_url = \"{}\"\napi_key = \"{key}\"\ninline_images = \"always\"\n\
+         result_hosts = [\"{}\"]\nrequests_per_second = 50.0\nretry_base_ms = 50\n\
+         retry_cap_secs = 1\n",
+        settings.base_url, settings.result_hosts[0]
+    )
+}
+
+#[tokio::test]
+async fn a_key_corrected_in_the_config_file_resumes_the_lane_without_a_restart() {
+    let double = double((0, 0)).await;
+    let config = tempfile::Builder::new().suffix(".toml").tempfile().unwrap();
+    std::fs::write(config.path(), config_with_key(&double, "a-mistyped-key")).unwrap();
+    let app = TestApp::spawn_with(Setup {
+        config_file: Some(config.path().to_path_buf()),
+        extra: vec![("worker.lane_pause_secs".into(), "1".into())],
+        ..Setup::default()
+    })
+    .await;
+    let client = app.user("alice").await;
+    let urls = client
+        .upload_ok(&[("p.jpg", common::fixtures::jpeg(640, 480))])
+        .await;
+    let batch = client
+        .submit("other", &urls, json!({"prompt": "提亮画面"}))
+        .await;
+    let id = batch["tasks"][0]["task_id"].as_i64().unwrap();
+    let task_now = || async {
+        let response = client.get(&format!("/api/tasks/{id}")).await;
+        response.json::<Value>().await.unwrap()
+    };
+
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let task = task_now().await;
+        if task["notice"]["code"] == "invalid_api_key" {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no notice: {task}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The operator corrects the file; nothing is restarted.
+    std::fs::write(config.path(), config_with_key(&double, "test-key")).unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let task = task_now().await;
+        assert_ne!(task["task_status"], "failed", "{task}");
+        if task["task_status"] == "completed" {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not resumed: {task}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn without_a_key_ai_tasks_wait_with_a_notice_instead_of_failing() {
     let setup = Setup {

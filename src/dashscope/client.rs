@@ -10,6 +10,7 @@ use tracing::Instrument;
 
 use super::download::{download_result, ResultLimits};
 use super::error::{classify_api_error, classify_transport, DashscopeError, ErrorKind};
+use super::key::ApiKeySource;
 use super::outcome::{AttemptRecord, Durations, EditOutcome, OutputImage};
 use super::prepare::Preparer;
 use super::rate::RateGate;
@@ -25,6 +26,7 @@ pub struct DashscopeClient {
     policy: RetryPolicy,
     permits: Semaphore,
     endpoint: String,
+    key: Arc<ApiKeySource>,
 }
 
 /// The outcome of one HTTP attempt.
@@ -48,6 +50,7 @@ impl DashscopeClient {
             GENERATION_PATH
         );
         Ok(Self {
+            key: Arc::new(ApiKeySource::fixed(settings.api_key.clone())),
             policy: RetryPolicy::from_settings(&settings),
             permits: Semaphore::new(settings.max_in_flight.max(1)),
             http,
@@ -55,6 +58,13 @@ impl DashscopeClient {
             endpoint,
             settings,
         })
+    }
+
+    /// Takes the key from `source` instead of the settings, so a corrected key reaches the
+    /// running process.
+    pub fn with_key_source(mut self, source: Arc<ApiKeySource>) -> Self {
+        self.key = source;
+        self
     }
 
     pub fn settings(&self) -> &DashscopeSettings {
@@ -128,6 +138,9 @@ impl DashscopeClient {
         if matches!(kind, ErrorKind::Throttled { .. }) {
             self.gate.on_throttled().await;
         }
+        if matches!(kind, ErrorKind::InvalidApiKey { .. }) {
+            self.key.refused();
+        }
         let elapsed = run.started.map(|s| s.elapsed()).unwrap_or_default();
         let delay = self.next_delay(kind, attempt, elapsed);
         if let Some(last) = run.log.last_mut() {
@@ -148,12 +161,12 @@ impl DashscopeClient {
     }
 
     fn api_key(&self) -> Result<String, DashscopeError> {
-        match &self.settings.api_key {
-            Some(key) if !key.expose().is_empty() => Ok(key.expose().to_string()),
-            _ => Err(ErrorKind::InvalidApiKey {
-                code: "MissingApiKey".into(),
+        match self.key.current() {
+            Some(key) => Ok(key.expose().to_string()),
+            None => {
+                self.key.refused();
+                Err(ErrorKind::MissingApiKey.into())
             }
-            .into()),
         }
     }
 

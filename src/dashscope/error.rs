@@ -24,6 +24,8 @@ pub enum ErrorClass {
 pub enum ErrorKind {
     #[error("API key rejected ({code})")]
     InvalidApiKey { code: String },
+    #[error("no API key configured")]
+    MissingApiKey,
     #[error("account in arrears ({code})")]
     Arrearage { code: String },
     #[error("access denied or free quota exhausted ({code})")]
@@ -79,9 +81,11 @@ impl ErrorKind {
     pub fn class(&self) -> ErrorClass {
         use ErrorKind::*;
         match self {
-            InvalidApiKey { .. } | Arrearage { .. } | AccessDenied { .. } | BillOverdue { .. } => {
-                ErrorClass::StopLane
-            }
+            InvalidApiKey { .. }
+            | MissingApiKey
+            | Arrearage { .. }
+            | AccessDenied { .. }
+            | BillOverdue { .. } => ErrorClass::StopLane,
             // Every call would be billed and then thrown away: an operator must fix the list.
             ResultHostRefused { .. } => ErrorClass::StopLane,
             Throttled { .. } | ServerError { .. } | NonJsonBody { .. } | Timeout => {
@@ -105,6 +109,7 @@ impl ErrorKind {
         use ErrorKind::*;
         match self {
             InvalidApiKey { .. } => "invalid_api_key",
+            MissingApiKey => "api_key_missing",
             Arrearage { .. } => "arrearage",
             AccessDenied { .. } => "access_denied",
             BillOverdue { .. } => "bill_overdue",
@@ -134,6 +139,9 @@ impl ErrorKind {
         use ErrorKind::*;
         match self {
             InvalidApiKey { .. } => "API 密钥无效或不属于该地域，请管理员检查 dashscope.api_key",
+            MissingApiKey => {
+                "AI 服务未配置 API Key，任务已暂停排队；请管理员配置 dashscope.api_key 或 ALIYUN_API_KEY"
+            }
             Arrearage { .. } => "阿里云账户已欠费，请充值后任务会自动继续",
             AccessDenied { .. } => "账户无权使用该模型或免费额度已用完，请管理员开通",
             BillOverdue { .. } => "账单逾期未付，请付清后任务会自动继续",

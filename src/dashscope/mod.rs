@@ -7,6 +7,7 @@ mod download;
 mod error;
 pub mod hosts;
 pub mod images;
+mod key;
 mod outcome;
 mod prepare;
 pub mod rate;
@@ -17,6 +18,7 @@ pub mod wire;
 
 pub use client::DashscopeClient;
 pub use error::{DashscopeError, ErrorClass, ErrorKind};
+pub use key::{ApiKeySource, ReadKey};
 pub use outcome::{AttemptRecord, Durations, EditOutcome, OutputImage};
 pub use rate::{LocalRateGate, RateGate, RatePool, SqlRateGate};
 pub use request::{EditRequest, ImageSource};

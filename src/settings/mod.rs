@@ -31,6 +31,30 @@ pub struct Settings {
     pub admin_panel: AdminPanelSettings,
     pub watermark: WatermarkSettings,
     pub dashscope: DashscopeSettings,
+    /// Where these settings were read from, to read them again (`None`: built by hand).
+    #[serde(skip)]
+    pub origin: Option<SettingsOrigin>,
+}
+
+/// The layers' inputs: the file given (if any) and the overrides.
+#[derive(Debug, Clone, Default)]
+pub struct SettingsOrigin {
+    pub file: Option<PathBuf>,
+    pub overrides: Vec<(String, String)>,
+}
+
+impl SettingsOrigin {
+    /// The DashScope key as the configuration gives it now: files (`config/aigc.toml` or
+    /// `--config`, the admin panel's `config.php`) may have been edited since the start.
+    pub fn reread_api_key(&self) -> Result<Option<Secret>, SettingsError> {
+        let overrides: Vec<(&str, &str)> = self
+            .overrides
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let settings = Settings::load_with(self.file.as_deref(), &overrides)?;
+        Ok(settings.dashscope.api_key)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -121,6 +145,13 @@ impl Settings {
         let raw = layered(file, overrides)?;
         let mut settings: Settings = raw.try_deserialize()?;
         settings.resolve_api_key()?;
+        settings.origin = Some(SettingsOrigin {
+            file: file.map(Path::to_path_buf),
+            overrides: overrides
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        });
         Ok(settings)
     }
 

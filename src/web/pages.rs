@@ -108,13 +108,8 @@ async fn tool_page(
         .as_deref()
         .and_then(TaskType::parse)
         .unwrap_or(TaskType::Resize);
-    let ai_key_missing = tool.lane() == crate::task::Lane::Ai
-        && state
-            .settings
-            .dashscope
-            .api_key
-            .as_ref()
-            .is_none_or(|k| k.is_empty());
+    let ai_key_missing =
+        tool.lane() == crate::task::Lane::Ai && !ai_key_configured(&state.settings);
     let max = state.settings.limits.files_per_batch;
     templates::tool_page(&user.csrf_token, tool, ai_key_missing, max).into_response()
 }
@@ -203,4 +198,19 @@ fn task_view(row: &TaskRow) -> TaskView {
             .then(|| json["error"]["message"].as_str().map(String::from))
             .flatten(),
     }
+}
+
+/// Whether a DashScope key is configured, reading the configuration again when the start
+/// had none, so the page's warning goes away as soon as the operator has set one.
+fn ai_key_configured(settings: &crate::settings::Settings) -> bool {
+    let present = |key: Option<&crate::settings::Secret>| key.is_some_and(|k| !k.is_empty());
+    if present(settings.dashscope.api_key.as_ref()) {
+        return true;
+    }
+    let Some(origin) = &settings.origin else {
+        return false;
+    };
+    origin
+        .reread_api_key()
+        .is_ok_and(|key| present(key.as_ref()))
 }

@@ -40,6 +40,8 @@ pub struct Setup {
     pub extra: Vec<(String, String)>,
     /// Replaces the whole `dashscope` section (tests point it at a double).
     pub dashscope: Option<aigc_studio::dashscope::DashscopeSettings>,
+    /// A configuration file, as `--config` gives one (read again when a key is refused).
+    pub config_file: Option<PathBuf>,
 }
 
 impl TestApp {
@@ -75,6 +77,8 @@ impl TestApp {
         let mut settings = settings_for(&base, &database_url, &storage, setup);
         if let Some(dashscope) = &setup.dashscope {
             settings.dashscope = dashscope.clone();
+            // Reading the configuration again would not give this section back.
+            settings.origin = None;
         }
         let app = Application::build(settings)
             .await
@@ -148,7 +152,7 @@ pub fn settings_for(base: &str, database_url: &str, storage: &Path, setup: &Setu
     for (k, v) in &setup.extra {
         overrides.push((k, v));
     }
-    Settings::load_with(None, &overrides).expect("settings")
+    Settings::load_with(setup.config_file.as_deref(), &overrides).expect("settings")
 }
 
 /// An HTTP client with its own cookie jar, and the CSRF token of its session.
