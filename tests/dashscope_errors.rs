@@ -251,7 +251,11 @@ async fn wrong_key_and_model_are_refused_by_the_double_itself() {
 
     let no_key = client(&double, |s| s.api_key = None);
     let err = no_key.edit(simple_request()).await.expect_err("no key");
-    assert_eq!((err.code(), err.attempts), ("invalid_api_key", 0));
+    assert_eq!(
+        (err.code(), err.class(), err.attempts),
+        ("api_key_missing", ErrorClass::StopLane, 0),
+        "no call is sent without a key, and the lane waits for one"
+    );
 }
 
 #[tokio::test]
