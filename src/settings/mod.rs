@@ -37,10 +37,21 @@ pub struct Settings {
 }
 
 /// The layers' inputs: the file given (if any) and the overrides.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct SettingsOrigin {
     pub file: Option<PathBuf>,
     pub overrides: Vec<(String, String)>,
+}
+
+/// Override values may be secrets (a key, a password in a URL): only their names print.
+impl std::fmt::Debug for SettingsOrigin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let keys: Vec<&str> = self.overrides.iter().map(|(k, _)| k.as_str()).collect();
+        f.debug_struct("SettingsOrigin")
+            .field("file", &self.file)
+            .field("overrides", &keys)
+            .finish()
+    }
 }
 
 impl SettingsOrigin {
