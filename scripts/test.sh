@@ -6,8 +6,13 @@ cd "$(dirname "$0")/.."
 
 # A test run builds once from scratch: incremental caches would only add gigabytes to disk.
 export CARGO_INCREMENTAL=0
+# Build products live outside the clone, in one cache folder that every clone on this machine
+# shares: a fresh clone (CI's) then rebuilds only the studio itself instead of writing a
+# second multi-gigabyte target folder beside the first. A fresh machine simply fills it.
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/aigc-studio/target}
+mkdir -p "$CARGO_TARGET_DIR"
 # A debug build of every test target needs a few GB; say so up front when the disk is short.
-free_kb=$(df -Pk . | awk 'NR == 2 { print $4 }')
+free_kb=$(df -Pk "$CARGO_TARGET_DIR" | awk 'NR == 2 { print $4 }')
 if [ "${free_kb:-0}" -lt $((6 * 1024 * 1024)) ]; then
     echo "WARNING: only $((free_kb / 1024)) MB free here; the build needs about 5 GB." >&2
 fi
@@ -16,7 +21,8 @@ bash scripts/system-packages.sh
 bash scripts/services.sh
 
 if ! command -v cargo-audit >/dev/null 2>&1; then
-    cargo install cargo-audit --locked --quiet
+    # Its own build stays out of the shared target folder: cargo removes it once installed.
+    env -u CARGO_TARGET_DIR cargo install cargo-audit --locked --quiet
 fi
 
 cargo fmt --check
