@@ -3,13 +3,11 @@
 
 use std::path::PathBuf;
 
-use aigc_studio::app::{job_context, open_broker, shutdown_signal, spawn_lanes};
+use aigc_studio::app::run_worker;
 use aigc_studio::settings::Settings;
 use aigc_studio::task::Lane;
 use anyhow::{bail, Context};
 use clap::Parser;
-use tokio::task::JoinSet;
-use tokio_util::sync::CancellationToken;
 
 #[derive(Parser)]
 #[command(name = "worker", about = "AIGC batch image studio: task consumer")]
@@ -34,26 +32,7 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     let lanes = lanes(&cli.lanes, &settings)?;
-    let broker = open_broker(&settings).await?;
-    // The database holds the account-wide rate budget of the AI lane.
-    let db = aigc_studio::store::connect(&settings.database.url, 4)
-        .await
-        .context("opening the database (database.url)")?;
-    let jobs = job_context(&settings, &db).await?;
-    let shutdown = CancellationToken::new();
-    let mut tasks = JoinSet::new();
-    spawn_lanes(&settings, jobs, broker, &lanes, &shutdown, &mut tasks);
-    tracing::info!(lanes = ?lanes, "worker running");
-    tokio::select! {
-        _ = shutdown_signal() => {}
-        _ = async { while tasks.join_next().await.is_some() {} } => {
-            bail!("every lane consumer stopped");
-        }
-    }
-    shutdown.cancel();
-    while tasks.join_next().await.is_some() {}
-    tracing::info!("worker stopped");
-    Ok(())
+    run_worker(&settings, &lanes).await
 }
 
 fn lanes(flag: &[String], settings: &Settings) -> anyhow::Result<Vec<Lane>> {

@@ -123,6 +123,34 @@ pub fn spawn_lanes(
     }
 }
 
+/// A worker process's whole life: consume `lanes` from RabbitMQ until Ctrl-C or SIGTERM,
+/// then finish what it holds. `bin/worker.rs` runs it; the AI-lane benchmark runs the same
+/// function in each of its worker processes.
+pub async fn run_worker(settings: &Settings, lanes: &[Lane]) -> anyhow::Result<()> {
+    let broker = open_broker(settings).await?;
+    // The database holds the account-wide rate budget of the AI lane.
+    let db = crate::store::connect(&settings.database.url, 4)
+        .await
+        .context("opening the database (database.url)")?;
+    let jobs = job_context(settings, &db).await?;
+    let shutdown = CancellationToken::new();
+    let mut tasks = JoinSet::new();
+    spawn_lanes(settings, jobs, broker, lanes, &shutdown, &mut tasks);
+    tracing::info!(lanes = ?lanes, "worker running");
+
+    tokio::select! {
+        _ = shutdown_signal() => {}
+        _ = async { while tasks.join_next().await.is_some() {} } => {
+            anyhow::bail!("every lane consumer stopped");
+        }
+    }
+
+    shutdown.cancel();
+    while tasks.join_next().await.is_some() {}
+    tracing::info!("worker stopped");
+    Ok(())
+}
+
 /// The web process: HTTP server, recorder, sweeper, and (without RabbitMQ) the consumers.
 pub struct Application {
     pub state: AppState,
@@ -158,6 +186,7 @@ impl Application {
             broker,
             storage,
             submitter,
+            previews: ImagingPool::with_available_cores(),
         };
         let listener = TcpListener::bind(&state.settings.server.bind)
             .await
