@@ -68,9 +68,9 @@ fn batch_section(batch: &BatchView) -> Markup {
 fn task_row(task: &TaskView) -> Markup {
     html! {
         tr data-task=(task.id) data-status=(task.status) {
-            td { @if let Some(url) = &task.input_url { img.thumb src=(url) alt="原图" loading="lazy"; } }
+            td { @if let Some(url) = &task.input_url { (thumb(url, "原图")) } }
             td.result {
-                @for url in &task.result_urls { img.thumb src=(url) alt="结果" loading="lazy"; }
+                @for url in &task.result_urls { (thumb(url, "结果")) }
             }
             td.name { (task.original_name) }
             td.status {
@@ -90,4 +90,25 @@ fn task_row(task: &TaskView) -> Markup {
             }
         }
     }
+}
+
+/// A preview that opens the full picture. Previews come from `/thumbs/...` (see
+/// `web::thumbs`): the stored files can be photos of many megabytes each.
+fn thumb(url: &str, alt: &str) -> Markup {
+    html! {
+        a.thumb href=(url) target="_blank" rel="noopener" {
+            img.thumb src=(preview_url(url)) alt=(alt) loading="lazy";
+        }
+    }
+}
+
+/// `<public_url>/public/temp/x.jpg` -> `/thumbs/temp/x.jpg`; tasks.js does the same.
+pub fn preview_url(url: &str) -> String {
+    ["temp/", "results/"]
+        .iter()
+        .find_map(|kind| {
+            let at = url.find(&format!("/public/{kind}"))?;
+            Some(format!("/thumbs/{}", &url[at + "/public/".len()..]))
+        })
+        .unwrap_or_else(|| url.to_string())
 }

@@ -24,6 +24,7 @@ mod jpeg_meta;
 mod pool;
 mod probe;
 mod resize;
+mod thumbnail;
 mod turbo;
 mod watermark;
 
@@ -37,6 +38,7 @@ pub use probe::{probe, validate_upload, Limits, Probe};
 pub use resize::{
     decode_for_target, fit_on_canvas, place_on_canvas, resize, FitMode, ResizeSpec, MAX_SIDE,
 };
+pub use thumbnail::{thumbnail, PREVIEW_SIDE};
 pub use watermark::{
     watermark, FontSource, WatermarkMark, WatermarkPosition, WatermarkSpec, DEFAULT_IMAGE_SIZE,
     DEFAULT_MARGIN, DEFAULT_OPACITY, DEFAULT_TEXT_SIZE,

@@ -4,6 +4,7 @@
 //!
 //! From a folder they are served straight from disk; from a bucket the web process fetches
 //! them, so their public URLs (which DashScope and the pages use) are the same either way.
+//! Previews (`/thumbs/...`, see [`super::thumbs`]) get the same protective headers.
 
 use axum::body::Body;
 use axum::extract::State;
@@ -25,6 +26,7 @@ pub fn router(storage: &Storage) -> Router<AppState> {
         None => Router::new().route("/public/{*path}", get(from_bucket)),
     };
     files
+        .merge(super::thumbs::router())
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),

@@ -5,6 +5,7 @@ mod error;
 mod files;
 mod pages;
 pub mod session;
+mod thumbs;
 
 use std::sync::Arc;
 
@@ -15,6 +16,7 @@ use tower_http::trace::TraceLayer;
 pub use error::{ApiError, ApiResult};
 
 use crate::batch::Submitter;
+use crate::imaging::ImagingPool;
 use crate::queue::Broker;
 use crate::settings::Settings;
 use crate::storage::Storage;
@@ -28,6 +30,8 @@ pub struct AppState {
     pub broker: Arc<dyn Broker>,
     pub storage: Storage,
     pub submitter: Submitter,
+    /// Bounds the previews made at once, apart from the tools' own imaging work.
+    pub previews: ImagingPool,
 }
 
 pub fn router(state: AppState) -> Router {

@@ -11,6 +11,13 @@
     return e;
   }
 
+  // The same mapping as preview_url in templates/tasks.rs: pages show small previews,
+  // the link opens the stored file itself.
+  function previewUrl(url) {
+    var m = /\/public\/((?:temp|results)\/.*)$/.exec(url);
+    return m ? "/thumbs/" + m[1] : url;
+  }
+
   function render(row, task) {
     row.dataset.status = task.task_status;
     var status = row.querySelector("td.status");
@@ -21,7 +28,9 @@
     var result = row.querySelector("td.result");
     result.textContent = "";
     (task.result_urls || []).forEach(function (url) {
-      var img = el("img", "thumb"); img.src = url; img.alt = "结果"; result.appendChild(img);
+      var link = el("a", "thumb"); link.href = url; link.target = "_blank"; link.rel = "noopener";
+      var img = el("img", "thumb"); img.src = previewUrl(url); img.alt = "结果";
+      link.appendChild(img); result.appendChild(link);
     });
     var actions = row.querySelector("td.actions");
     actions.textContent = "";

@@ -13,9 +13,42 @@
 
   function refresh() {
     var busy = uploads.some(function (u) { return u.state === "uploading"; });
-    var ready = uploads.some(function (u) { return u.state === "done"; });
+    var ready = uploads.filter(function (u) { return u.state === "done"; }).length;
     submit.disabled = !available || busy || !ready;
-    submit.textContent = busy ? "正在上传…" : "开始处理";
+    submit.textContent = busy ? "正在上传…" : ready ? "开始处理（" + ready + " 张）" : "开始处理";
+  }
+
+  // Browsers show no TIFF and some BMPs: the card then names the format instead of a
+  // broken picture; the server still checks and converts the file itself.
+  function thumbnail(file) {
+    var img = document.createElement("img");
+    img.alt = "";
+    img.src = URL.createObjectURL(file);
+    img.onload = function () { URL.revokeObjectURL(img.src); };
+    img.onerror = function () {
+      var box = document.createElement("span");
+      box.className = "no-preview";
+      box.textContent = (file.name.split(".").pop() || "?").toUpperCase() + "（无预览）";
+      img.replaceWith(box);
+    };
+    return img;
+  }
+
+  // Removing a card takes the picture out of the batch; an upload still running is
+  // dropped when it finishes.
+  function removeButton(li, entry) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "remove";
+    button.title = "从这一批中移除";
+    button.textContent = "×";
+    button.addEventListener("click", function () {
+      entry.state = "removed";
+      li.remove();
+      formError.hidden = true;
+      refresh();
+    });
+    return button;
   }
 
   function send(file, onProgress) {
@@ -40,9 +73,7 @@
 
   function addFile(file) {
     var li = document.createElement("li");
-    var img = document.createElement("img");
-    img.src = URL.createObjectURL(file);
-    img.alt = "";
+    var entry = { state: "uploading" };
     var name = document.createElement("span");
     name.className = "name";
     name.textContent = file.name;
@@ -50,12 +81,12 @@
     bar.max = 1; bar.value = 0;
     var status = document.createElement("span");
     status.className = "status";
-    li.append(img, name, bar, status);
+    li.append(removeButton(li, entry), thumbnail(file), name, bar, status);
     list.appendChild(li);
-    var entry = { state: "uploading" };
     uploads.push(entry);
     refresh();
     send(file, function (p) { bar.value = p; }).then(function (r) {
+      if (entry.state === "removed") return;
       if (r.url) { entry.url = r.url; entry.state = "done"; bar.value = 1; status.textContent = "已上传"; }
       else { entry.state = "failed"; li.classList.add("failed"); status.textContent = r.error; }
       refresh();
@@ -65,7 +96,7 @@
   function addFiles(files) {
     formError.hidden = true;
     Array.prototype.forEach.call(files, function (file) {
-      if (uploads.length >= maxFiles) {
+      if (uploads.filter(function (u) { return u.state !== "removed"; }).length >= maxFiles) {
         formError.textContent = "一批最多 " + maxFiles + " 张，" + file.name + " 未加入";
         formError.hidden = false;
         return;
