@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The test command: installs what a fresh machine lacks, starts MariaDB and RabbitMQ when
+# The test command: installs what a fresh machine lacks (Debian packages, chromium and
+# playwright-core for the browser test, cargo-audit), starts MariaDB and RabbitMQ when
 # they are down, then checks formatting, lints, advisories and runs every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +18,12 @@ if [ "${free_kb:-0}" -lt $((6 * 1024 * 1024)) ]; then
     echo "WARNING: only $((free_kb / 1024)) MB free here; the build needs about 5 GB." >&2
 fi
 
-bash scripts/system-packages.sh
+# chromium (Debian's) runs the browser test of the pages; playwright-core drives it and
+# never downloads a browser of its own.
+bash scripts/system-packages.sh chromium
+if [ ! -d tests/e2e/node_modules/playwright-core ]; then
+    npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error
+fi
 bash scripts/services.sh
 
 if ! command -v cargo-audit >/dev/null 2>&1; then

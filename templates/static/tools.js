@@ -135,6 +135,19 @@
     });
   }
 
+  // A watermark is text or a picture: only the fields of the chosen kind are shown.
+  var kind = document.querySelector('[data-opt="kind"]');
+  if (kind) {
+    var showKind = function () {
+      var image = kind.value === "image";
+      document.querySelector('[data-opt="text"]').parentElement.hidden = image;
+      document.querySelector('[data-opt="color"]').parentElement.hidden = image;
+      document.querySelector('[data-ref="image"]').parentElement.hidden = !image;
+    };
+    kind.addEventListener("change", showKind);
+    showKind();
+  }
+
   function collectOptions() {
     var options = {};
     document.querySelectorAll("#options [data-opt]").forEach(function (el) {

@@ -1,0 +1,92 @@
+// The pages as an operator uses them, in headless Debian chromium: log in, drop pictures
+// (one of them not a picture), take one out again, submit, watch the batch finish, see
+// its previews. Run by tests/e2e_pages.rs, which starts the studio and passes
+// BASE, USERNAME, PASSWORD and FIXTURES (a folder with good.jpg, tall.png, broken.jpg).
+"use strict";
+const assert = require("node:assert/strict");
+const path = require("node:path");
+const { chromium } = require("playwright-core");
+
+const { BASE, USERNAME, PASSWORD, FIXTURES } = process.env;
+const fixture = (name) => path.join(FIXTURES, name);
+
+async function logIn(page) {
+  await page.goto(BASE + "/aigc");
+  assert.match(page.url(), /\/login/, "pages without a session go to the login page");
+  await page.fill("input[name=username]", USERNAME);
+  await page.fill("input[name=password]", "not-the-password");
+  await page.click("button[type=submit]");
+  assert.match(await page.textContent("p.error"), /用户名或密码/);
+  await page.fill("input[name=password]", PASSWORD);
+  await page.click("button[type=submit]");
+  await page.waitForURL(/\/aigc$/);
+}
+
+async function uploadAndSubmit(page) {
+  await page.goto(BASE + "/aigc?tool=resize");
+  await page.setInputFiles("#files", [fixture("good.jpg"), fixture("tall.png"), fixture("broken.jpg")]);
+  const cards = page.locator("#file-list li");
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll("#file-list .status")].every((s) => s.textContent !== ""));
+  assert.equal(await cards.count(), 3);
+  const refused = page.locator("#file-list li.failed");
+  assert.equal(await refused.count(), 1, "the broken file is refused on its card");
+  assert.match(await refused.textContent(), /broken\.jpg.*不是图片/);
+  assert.equal(await page.textContent("#submit"), "开始处理（2 张）");
+
+  await cards.nth(1).locator(".remove").click();
+  assert.equal(await cards.count(), 2);
+  assert.equal(await page.textContent("#submit"), "开始处理（1 张）");
+
+  await page.selectOption("#preset", "400x400");
+  await page.click("#submit");
+  await page.waitForURL(/\/aigc\/tasks\?batch_id=/);
+}
+
+async function watchTheBatch(page) {
+  const rows = page.locator("tr[data-task]");
+  assert.equal(await rows.count(), 1, "only the picture left in the batch became a task");
+  await page.waitForSelector("tr[data-task][data-status=completed]", { timeout: 30000 });
+  const preview = rows.first().locator("td.result img.thumb");
+  await preview.waitFor();
+  await page.waitForFunction((img) => img.complete && img.naturalWidth > 0, await preview.elementHandle());
+  assert.match(await preview.getAttribute("src"), /^\/thumbs\/results\//);
+  const download = rows.first().locator("a.download");
+  assert.match(await download.getAttribute("href"), /^\/api\/tasks\/\d+\/result\?index=0$/);
+  assert.match(await page.textContent("section.batch .count"), /^1\/1$/);
+}
+
+async function watermarkFields(page) {
+  await page.goto(BASE + "/aigc?tool=watermark");
+  assert.ok(await page.isVisible("[data-opt=text]"));
+  assert.ok(!(await page.isVisible("[data-ref=image]")));
+  await page.selectOption("[data-opt=kind]", "image");
+  assert.ok(!(await page.isVisible("[data-opt=text]")));
+  assert.ok(await page.isVisible("[data-ref=image]"));
+}
+
+(async () => {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  try {
+    await logIn(page);
+    await uploadAndSubmit(page);
+    await watchTheBatch(page);
+    await watermarkFields(page);
+    assert.deepEqual(errors, [], "no script error on any page");
+    console.log("pages: ok");
+  } catch (err) {
+    const shot = path.join(FIXTURES, "failure.png");
+    await page.screenshot({ path: shot, fullPage: true }).catch(() => {});
+    console.error(`pages: ${err.stack}\nscreenshot: ${shot}`);
+    process.exitCode = 1;
+  } finally {
+    await browser.close();
+  }
+})();
