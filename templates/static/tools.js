@@ -167,6 +167,23 @@
     return options;
   }
 
+  // The API names a bad option by its path ("options.width: 必须在 16 到 10000 之间"): the page
+  // names it by the label the operator sees, and marks and focuses the field.
+  function showSubmitError(message) {
+    document.querySelectorAll("#options .invalid").forEach(function (f) { f.classList.remove("invalid"); });
+    var m = /^options\.(\w+): ([\s\S]*)$/.exec(message);
+    var field = m && document.querySelector('#options [data-opt="' + m[1] + '"], #options [data-ref="' + m[1] + '"]');
+    if (field) {
+      var label = field.closest("label, fieldset");
+      var name = label && (label.querySelector("legend") || label.firstChild).textContent.trim();
+      message = (name ? name + "：" : "") + m[2];
+      field.classList.add("invalid");
+      field.focus();
+    }
+    formError.textContent = message;
+    formError.hidden = false;
+  }
+
   document.getElementById("options").addEventListener("submit", function (e) {
     e.preventDefault();
     var images = uploads.filter(function (u) { return u.state === "done"; }).map(function (u) { return u.url; });
@@ -179,8 +196,7 @@
       return res.json().then(function (body) { return { ok: res.ok, body: body }; });
     }).then(function (r) {
       if (r.ok) { window.location = "/aigc/tasks?batch_id=" + encodeURIComponent(r.body.batch_id); return; }
-      formError.textContent = (r.body.error && r.body.error.message) || "提交失败";
-      formError.hidden = false;
+      showSubmitError((r.body.error && r.body.error.message) || "提交失败");
       refresh();
     }).catch(function () {
       formError.textContent = "网络中断，提交失败，请重试";

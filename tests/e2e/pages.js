@@ -56,13 +56,23 @@ async function watchTheBatch(page) {
   assert.match(await page.textContent("section.batch .count"), /^1\/1$/);
 }
 
-async function watermarkFields(page) {
+async function watermarkForm(page) {
   await page.goto(BASE + "/aigc?tool=watermark");
   assert.ok(await page.isVisible("[data-opt=text]"));
   assert.ok(!(await page.isVisible("[data-ref=image]")));
   await page.selectOption("[data-opt=kind]", "image");
   assert.ok(!(await page.isVisible("[data-opt=text]")));
   assert.ok(await page.isVisible("[data-ref=image]"));
+
+  // A text watermark without text: refused, named by the field's label, the field marked.
+  await page.selectOption("[data-opt=kind]", "text");
+  await page.setInputFiles("#files", [fixture("good.jpg")]);
+  await page.waitForSelector("#submit:not([disabled])");
+  await page.click("#submit");
+  await page.waitForSelector("#form-error:not([hidden])");
+  assert.match(await page.textContent("#form-error"), /^水印文字：/);
+  assert.ok(await page.locator("[data-opt=text].invalid").count() === 1);
+  assert.match(page.url(), /tool=watermark/, "the operator stays on the form");
 }
 
 (async () => {
@@ -78,7 +88,7 @@ async function watermarkFields(page) {
     await logIn(page);
     await uploadAndSubmit(page);
     await watchTheBatch(page);
-    await watermarkFields(page);
+    await watermarkForm(page);
     assert.deepEqual(errors, [], "no script error on any page");
     console.log("pages: ok");
   } catch (err) {
