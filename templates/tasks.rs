@@ -45,16 +45,16 @@ pub fn tasks_page(csrf: &str, batches: &[BatchView], next_before: Option<i64>) -
 }
 
 fn batch_section(batch: &BatchView) -> Markup {
-    let done = batch
-        .tasks
-        .iter()
-        .filter(|t| t.status == "completed")
-        .count();
+    let count = |status: &str| batch.tasks.iter().filter(|t| t.status == status).count();
+    let (done, failed) = (count("completed"), count("failed"));
     html! {
         section.batch data-batch=(batch.batch_id) {
             header {
                 h2 { (batch.tool_label) }
                 span.meta { time datetime=(batch.created_iso) { (batch.created) } " · " span.count { (done) "/" (batch.tasks.len()) } " 已完成" }
+                button.retry-batch type="button" data-retry-batch=(batch.batch_id) hidden[failed == 0] {
+                    "重试失败的 " span.failed-count { (failed) } " 张"
+                }
                 a.zip href={ "/api/batches/" (batch.batch_id) "/zip" } { "下载整批 ZIP" }
             }
             table {

@@ -173,3 +173,68 @@ async fn a_failed_task_can_be_retried_and_a_completed_one_cannot() {
     assert_eq!(again.status(), 409);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_batch_retries_all_its_failed_tasks_at_once_and_only_those() {
+    let app = TestApp::spawn().await;
+    let client = app.user("alice").await;
+    let urls = client
+        .upload_ok(&[
+            ("ok.jpg", fixtures::jpeg(200, 150)),
+            ("gone-1.jpg", fixtures::jpeg(210, 150)),
+            ("gone-2.jpg", fixtures::jpeg(220, 150)),
+        ])
+        .await;
+    // Two stored uploads disappear before the batch runs: those two tasks fail.
+    let mut saved = Vec::new();
+    for url in &urls[1..] {
+        let path = app
+            .storage_root()
+            .join("temp")
+            .join(url.rsplit('/').next().unwrap());
+        saved.push((path.clone(), std::fs::read(&path).unwrap()));
+        std::fs::remove_file(&path).unwrap();
+    }
+    let batch = client
+        .submit("resize", &urls, json!({"width": 80, "height": 80}))
+        .await;
+    let batch_id = batch["batch_id"].as_str().unwrap();
+    let tasks = client.wait_batch(batch_id, Duration::from_secs(20)).await;
+    let states: Vec<&str> = tasks
+        .iter()
+        .map(|t| t["task_status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        states.iter().filter(|s| **s == "failed").count(),
+        2,
+        "{states:?}"
+    );
+
+    for (path, bytes) in &saved {
+        std::fs::write(path, bytes).unwrap();
+    }
+    let response = client
+        .post_json(&format!("/api/batches/{batch_id}/retry"), &json!({}))
+        .await;
+    assert_eq!(response.status(), 202);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["retried"], 2);
+    let tasks = client.wait_batch(batch_id, Duration::from_secs(20)).await;
+    for task in &tasks {
+        assert_eq!(task["task_status"], "completed", "{task}");
+        let retried = task["original_name"] != "ok.jpg";
+        assert_eq!(task["attempt"], if retried { 2 } else { 1 }, "{task}");
+    }
+
+    // Nothing failed any more; another user's batch and an unknown one are not found.
+    let again = client
+        .post_json(&format!("/api/batches/{batch_id}/retry"), &json!({}))
+        .await;
+    assert_eq!(again.status(), 409);
+    let bob = app.user("bob").await;
+    let theirs = bob
+        .post_json(&format!("/api/batches/{batch_id}/retry"), &json!({}))
+        .await;
+    assert_eq!(theirs.status(), 404);
+    app.stop().await;
+}

@@ -13,6 +13,7 @@ fn write_fixtures(dir: &Path) {
     std::fs::write(dir.join("good.jpg"), fixtures::jpeg(900, 600)).unwrap();
     std::fs::write(dir.join("tall.png"), fixtures::png(300, 700)).unwrap();
     std::fs::write(dir.join("broken.jpg"), b"a text file with a picture's name").unwrap();
+    std::fs::write(dir.join("again.jpg"), fixtures::jpeg(640, 480)).unwrap();
 }
 
 #[tokio::test]
@@ -33,6 +34,7 @@ async fn an_operator_uploads_submits_and_sees_the_finished_batch() {
         .env("USERNAME", "operator")
         .env("PASSWORD", common::PASSWORD)
         .env("FIXTURES", files.path())
+        .env("STORAGE", app.storage_root())
         .kill_on_drop(true)
         .output();
     let output = tokio::time::timeout(Duration::from_secs(180), run)

@@ -50,7 +50,28 @@
   function updateCount(section) {
     var rows = section.querySelectorAll("tr[data-task]");
     var done = section.querySelectorAll('tr[data-status="completed"]').length;
+    var failed = section.querySelectorAll('tr[data-status="failed"]').length;
     section.querySelector(".count").textContent = done + "/" + rows.length;
+    section.querySelector(".failed-count").textContent = failed;
+    section.querySelector(".retry-batch").hidden = failed === 0;
+  }
+
+  function retryBatch(button) {
+    var section = button.closest("section.batch");
+    button.disabled = true;
+    fetch("/api/batches/" + encodeURIComponent(button.dataset.retryBatch) + "/retry",
+      { method: "POST", headers: { "X-CSRF-Token": csrf } })
+      .then(function (r) { return r.json().then(function (b) { return { ok: r.ok, body: b }; }); })
+      .then(function (r) {
+        button.disabled = false;
+        if (!r.ok) { alert((r.body.error && r.body.error.message) || "重试失败"); return; }
+        r.body.tasks.forEach(function (task) {
+          var row = section.querySelector('tr[data-task="' + task.task_id + '"]');
+          if (row) render(row, task);
+        });
+        updateCount(section);
+      })
+      .catch(function () { button.disabled = false; alert("网络中断，重试没有提交"); });
   }
 
   function poll() {
@@ -74,6 +95,8 @@
   }
 
   document.addEventListener("click", function (e) {
+    var batchButton = e.target.closest && e.target.closest("button.retry-batch");
+    if (batchButton) { retryBatch(batchButton); return; }
     var id = e.target.dataset && e.target.dataset.retry;
     if (!id) return;
     e.target.disabled = true;
@@ -81,7 +104,7 @@
       .then(function (r) { return r.json().then(function (b) { return { ok: r.ok, body: b }; }); })
       .then(function (r) {
         var row = document.querySelector('tr[data-task="' + id + '"]');
-        if (r.ok) render(row, r.body);
+        if (r.ok) { render(row, r.body); updateCount(row.closest("section.batch")); }
         else { e.target.disabled = false; alert((r.body.error && r.body.error.message) || "重试失败"); }
       });
   });

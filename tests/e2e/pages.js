@@ -1,13 +1,15 @@
 // The pages as an operator uses them, in headless Debian chromium: log in, drop pictures
 // (one of them not a picture), take one out again, submit, watch the batch finish, see
-// its previews. Run by tests/e2e_pages.rs, which starts the studio and passes
-// BASE, USERNAME, PASSWORD and FIXTURES (a folder with good.jpg, tall.png, broken.jpg).
+// its previews, retry the failures of a batch. Run by tests/e2e_pages.rs, which starts the
+// studio and passes BASE, USERNAME, PASSWORD, FIXTURES (a folder with good.jpg, tall.png,
+// broken.jpg, again.jpg) and STORAGE (the studio's storage root).
 "use strict";
 const assert = require("node:assert/strict");
+const fs = require("node:fs");
 const path = require("node:path");
 const { chromium } = require("playwright-core");
 
-const { BASE, USERNAME, PASSWORD, FIXTURES } = process.env;
+const { BASE, USERNAME, PASSWORD, FIXTURES, STORAGE } = process.env;
 const fixture = (name) => path.join(FIXTURES, name);
 
 async function logIn(page) {
@@ -56,6 +58,39 @@ async function watchTheBatch(page) {
   assert.match(await page.textContent("section.batch .count"), /^1\/1$/);
 }
 
+// The stored upload of `name`, found by its bytes (stored names are random).
+function storedUpload(name) {
+  const wanted = fs.readFileSync(fixture(name));
+  const temp = path.join(STORAGE, "temp");
+  const found = fs.readdirSync(temp).map((f) => path.join(temp, f))
+    .find((f) => fs.readFileSync(f).equals(wanted));
+  assert.ok(found, `upload of ${name} stored`);
+  return found;
+}
+
+async function retryTheFailures(page) {
+  await page.goto(BASE + "/aigc?tool=resize");
+  await page.setInputFiles("#files", [fixture("again.jpg")]);
+  await page.waitForSelector("#submit:not([disabled])");
+  // The upload vanishes before the task runs, so it fails; put back, the batch retries it.
+  const stored = storedUpload("again.jpg");
+  fs.renameSync(stored, stored + ".away");
+  await page.click("#submit");
+  await page.waitForURL(/\/aigc\/tasks\?batch_id=/);
+  const section = page.locator("section.batch").first();
+  await section.locator("tr[data-status=failed]").waitFor({ timeout: 30000 });
+  const button = section.locator("button.retry-batch");
+  await button.waitFor();
+  assert.equal((await button.textContent()).trim(), "重试失败的 1 张");
+  assert.match(await section.locator("td.status p.error").textContent(), /\S/, "the reason in words");
+
+  fs.renameSync(stored + ".away", stored);
+  await button.click();
+  await section.locator("tr[data-status=completed]").waitFor({ timeout: 30000 });
+  assert.ok(await button.isHidden(), "nothing left to retry");
+  assert.match(await section.locator(".count").textContent(), /^1\/1$/);
+}
+
 async function watermarkForm(page) {
   await page.goto(BASE + "/aigc?tool=watermark");
   assert.ok(await page.isVisible("[data-opt=text]"));
@@ -88,6 +123,7 @@ async function watermarkForm(page) {
     await logIn(page);
     await uploadAndSubmit(page);
     await watchTheBatch(page);
+    await retryTheFailures(page);
     await watermarkForm(page);
     assert.deepEqual(errors, [], "no script error on any page");
     console.log("pages: ok");
