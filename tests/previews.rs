@@ -5,18 +5,18 @@ mod common;
 
 use std::time::Duration;
 
-use common::{fixtures, TestApp};
+use common::{fixtures, Client, TestApp};
 use image::{DynamicImage, GenericImageView, Rgba, RgbaImage};
 use serde_json::json;
 
-/// The preview address of a stored file's public URL, as the pages make it.
+/// The preview path of a stored file's public URL, as the pages make it.
 fn preview_of(url: &str) -> String {
     let at = url.find("/public/").unwrap();
-    format!("{}/thumbs/{}", &url[..at], &url[at + "/public/".len()..])
+    format!("/thumbs/{}", &url[at + "/public/".len()..])
 }
 
-async fn fetch_preview(url: &str) -> DynamicImage {
-    let response = reqwest::get(preview_of(url)).await.unwrap();
+async fn fetch_preview(client: &Client, url: &str) -> DynamicImage {
+    let response = client.get(&preview_of(url)).await;
     assert_eq!(response.status(), 200, "{url}");
     assert_eq!(response.headers()["content-type"], "image/webp");
     assert_eq!(response.headers()["x-content-type-options"], "nosniff");
@@ -49,14 +49,20 @@ async fn previews_are_small_webps_that_keep_the_shape_and_the_transparency() {
         ])
         .await;
 
-    assert_eq!(fetch_preview(&urls[0]).await.dimensions(), (320, 240));
-    let cut = fetch_preview(&urls[1]).await;
+    assert_eq!(
+        fetch_preview(&client, &urls[0]).await.dimensions(),
+        (320, 240)
+    );
+    let cut = fetch_preview(&client, &urls[1]).await;
     assert_eq!(cut.dimensions(), (80, 320));
     let rgba = cut.to_rgba8();
     assert_eq!(rgba.get_pixel(2, 2)[3], 0, "background stays transparent");
     assert_eq!(rgba.get_pixel(40, 160)[3], 255, "product stays opaque");
     // Never enlarged.
-    assert_eq!(fetch_preview(&urls[2]).await.dimensions(), (120, 90));
+    assert_eq!(
+        fetch_preview(&client, &urls[2]).await.dimensions(),
+        (120, 90)
+    );
     app.stop().await;
 }
 
@@ -72,7 +78,10 @@ async fn results_have_previews_and_the_task_page_uses_them() {
     let batch_id = batch["batch_id"].as_str().unwrap();
     let tasks = client.wait_batch(batch_id, Duration::from_secs(30)).await;
     let result = tasks[0]["result_urls"][0].as_str().unwrap();
-    assert_eq!(fetch_preview(result).await.dimensions(), (320, 320));
+    assert_eq!(
+        fetch_preview(&client, result).await.dimensions(),
+        (320, 320)
+    );
 
     let page = client.get("/aigc/tasks").await.text().await.unwrap();
     let upload_path = &urls[0][urls[0].find("/public/").unwrap()..];
@@ -89,6 +98,11 @@ async fn only_stored_files_have_previews() {
     let app = TestApp::spawn().await;
     let client = app.user("alice").await;
     client.upload_ok(&[("a.jpg", fixtures::jpeg(64, 64))]).await;
+    let upload = client.upload_ok(&[("b.jpg", fixtures::jpeg(64, 64))]).await;
+    let stranger = reqwest::get(app.url(&preview_of(&upload[0])))
+        .await
+        .unwrap();
+    assert_eq!(stranger.status(), 401, "previews need a session");
     for path in [
         "/thumbs/temp/not-there.jpg",
         "/thumbs/temp/..%2F..%2Fdata%2Faigc.db",
@@ -96,8 +110,7 @@ async fn only_stored_files_have_previews() {
         "/thumbs/other/a.jpg",
         "/thumbs/",
     ] {
-        let response = reqwest::get(app.url(path)).await.unwrap();
-        assert_eq!(response.status(), 404, "{path}");
+        assert_eq!(client.get(path).await.status(), 404, "{path}");
     }
     app.stop().await;
 }

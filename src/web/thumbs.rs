@@ -1,6 +1,6 @@
 //! `GET /thumbs/temp/<name>` and `GET /thumbs/results/<folder>/<name>`: a small WEBP preview
 //! of a stored upload or result, for the thumbnails of the pages. The file itself stays at
-//! its `/public/...` URL; previews are made on request (a 12-megapixel JPEG is shrunk while
+//! its `/public/...` URL; previews are made on request for a logged-in user (a 12-megapixel JPEG is shrunk while
 //! it is decoded, so this costs milliseconds) and kept by the browser, never on disk.
 
 use axum::body::Body;
@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 
+use super::session::CurrentUser;
 use super::AppState;
 use crate::imaging::{thumbnail, Limits, PREVIEW_SIDE};
 
@@ -18,7 +19,9 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The raw path is used, as for the files themselves, so a name is decoded exactly once.
-async fn preview(State(state): State<AppState>, uri: Uri) -> Response {
+/// Unlike the files (which DashScope fetches), previews are for the pages only: a session is
+/// required, so nobody outside can keep the server busy making them.
+async fn preview(State(state): State<AppState>, _user: CurrentUser, uri: Uri) -> Response {
     let Some(rest) = uri.path().strip_prefix("/thumbs/") else {
         return StatusCode::NOT_FOUND.into_response();
     };
