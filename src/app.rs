@@ -17,6 +17,7 @@ use crate::jobs::{AiTools, JobContext};
 use crate::queue::{rabbitmq::RabbitBroker, Broker, MemoryBroker};
 use crate::recorder::{self, Sweeper};
 use crate::settings::Settings;
+use crate::storage::retention::retention_loop;
 use crate::storage::Storage;
 use crate::store::Db;
 use crate::task::Lane;
@@ -222,6 +223,7 @@ impl Application {
             "dead letters",
             sweeper.dead_letter_loop(token.clone()),
         ));
+        self.start_retention();
         if !state.settings.is_distributed() {
             let lanes = state.settings.worker.lanes.clone();
             let jobs = job_context(&state.settings, &state.db).await?;
@@ -239,6 +241,23 @@ impl Application {
             recorder::refill(&state.db, &state.submitter).await?;
         }
         Ok(())
+    }
+
+    /// Old files are removed by the web process only: one walker per install is enough,
+    /// and workers may not share its folder.
+    fn start_retention(&mut self) {
+        let keep_days = self.state.settings.storage.keep_days;
+        if keep_days == 0 {
+            return;
+        }
+        let Some(root) = self.state.storage.folder() else {
+            tracing::warn!(
+                "storage.keep_days applies to the folder only; give the bucket a lifecycle rule"
+            );
+            return;
+        };
+        let walk = retention_loop(root.to_path_buf(), keep_days, self.shutdown.clone());
+        self.background.spawn(walk);
     }
 
     pub fn local_addr(&self) -> std::io::Result<std::net::SocketAddr> {

@@ -103,6 +103,10 @@ pub struct WorkerSettings {
 #[derive(Debug, Clone, Deserialize)]
 pub struct StorageSettings {
     pub root: PathBuf,
+    /// Days an upload or result is kept in `root` before the web process removes it; 0
+    /// keeps everything (a bucket uses its own lifecycle rule instead).
+    #[serde(default)]
+    pub keep_days: u32,
     /// `[storage.s3]`; used instead of `root` when its `bucket` is set.
     #[serde(default)]
     pub s3: crate::storage::BucketSettings,

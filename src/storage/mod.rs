@@ -9,6 +9,7 @@
 
 pub mod bucket;
 mod names;
+pub mod retention;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

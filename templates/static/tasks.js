@@ -117,5 +117,14 @@
       " " + two(d.getHours()) + ":" + two(d.getMinutes());
   });
 
+  // A preview that cannot load (the file was removed after its keeping time, say) becomes a
+  // plain word instead of a broken picture. Error events do not bubble: listen on capture.
+  document.addEventListener("error", function (e) {
+    var img = e.target;
+    if (!img.matches || !img.matches("img.thumb")) return;
+    var box = el("span", "thumb-missing", "无预览");
+    img.replaceWith(box);
+  }, true);
+
   setInterval(poll, 3000);
 })();

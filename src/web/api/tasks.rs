@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use super::view::task_json;
 use crate::batch::{Submission, SubmitError};
-use crate::storage::download_name;
+use crate::storage::{download_name, StorageError};
 use crate::store::TaskFilter;
 use crate::task::{TaskId, TaskStatus, TaskType};
 use crate::web::session::CurrentUser;
@@ -164,11 +164,28 @@ pub async fn result(
         .and_then(Value::as_str)
         .ok_or_else(|| ApiError::not_found("结果"))?
         .to_string();
-    let bytes = state.storage.read_result(&url).await.map_err(|e| {
-        tracing::warn!(task_id = id, error = %e, "result file missing");
-        ApiError::not_found("结果文件")
-    })?;
+    let bytes = state
+        .storage
+        .read_result(&url)
+        .await
+        .map_err(|e| unreadable_result(id, &e))?;
     Ok(file_response(bytes, &download_name(&url)))
+}
+
+fn unreadable_result(id: TaskId, err: &StorageError) -> ApiError {
+    if err.is_missing() {
+        // Removed by hand or after `storage.keep_days`: the task itself stays listed.
+        tracing::info!(task_id = id, error = %err, "result file no longer stored");
+        return ApiError::new(
+            StatusCode::GONE,
+            "result_removed",
+            "结果文件已不在服务器上（超过保存期限的文件会被自动清理）",
+        );
+    }
+    match err {
+        StorageError::ForeignUrl(_) => ApiError::not_found("结果文件"),
+        _ => ApiError::unavailable(err),
+    }
 }
 
 pub fn file_response(bytes: Vec<u8>, file_name: &str) -> Response {
