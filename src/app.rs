@@ -14,7 +14,8 @@ use crate::batch::Submitter;
 use crate::dashscope::{ApiKeySource, DashscopeClient, ReadKey, SqlRateGate};
 use crate::imaging::{FontSource, ImagingPool, Limits};
 use crate::jobs::{AiTools, JobContext};
-use crate::queue::{rabbitmq::RabbitBroker, Broker, MemoryBroker};
+use crate::queue::rabbitmq::{RabbitBroker, RabbitOptions};
+use crate::queue::{Broker, MemoryBroker};
 use crate::recorder::{self, Sweeper};
 use crate::settings::Settings;
 use crate::storage::retention::retention_loop;
@@ -29,10 +30,29 @@ pub async fn open_broker(settings: &Settings) -> anyhow::Result<Arc<dyn Broker>>
     if !settings.is_distributed() {
         return Ok(MemoryBroker::new(queue.delivery_limit));
     }
-    let broker = RabbitBroker::connect(&queue.url, &queue.prefix, queue.delivery_limit)
-        .await
-        .context("connecting to RabbitMQ (queue.url)")?;
+    let options = RabbitOptions {
+        tls_ca_pem: broker_ca(&queue.tls_ca_file)?,
+        ..RabbitOptions::default()
+    };
+    let broker =
+        RabbitBroker::connect_with(&queue.url, &queue.prefix, queue.delivery_limit, options)
+            .await
+            .context("connecting to RabbitMQ (queue.url)")?;
     Ok(broker)
+}
+
+/// The PEM text of `queue.tls_ca_file`, read once at start.
+fn broker_ca(path: &str) -> anyhow::Result<Option<String>> {
+    let path = path.trim();
+    if path.is_empty() {
+        return Ok(None);
+    }
+    let pem = std::fs::read_to_string(path)
+        .with_context(|| format!("reading queue.tls_ca_file {path}"))?;
+    if !pem.contains("-----BEGIN CERTIFICATE-----") {
+        anyhow::bail!("queue.tls_ca_file {path} holds no PEM certificate");
+    }
+    Ok(Some(pem))
 }
 
 /// The shared folder, or the bucket when `storage.s3.bucket` is set.

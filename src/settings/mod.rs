@@ -89,6 +89,10 @@ pub struct QueueSettings {
     pub delivery_limit: u32,
     pub republish_after_secs: u64,
     pub stale_after_secs: u64,
+    /// PEM file of the authority that signed the broker's certificate, for `amqps://` to a
+    /// broker with a private CA; empty trusts the system's roots.
+    #[serde(default)]
+    pub tls_ca_file: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

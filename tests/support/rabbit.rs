@@ -30,6 +30,7 @@ pub fn quick() -> RabbitOptions {
         answer_timeout: Duration::from_secs(5),
         reconnect_min: Duration::from_millis(50),
         reconnect_max: Duration::from_millis(500),
+        tls_ca_pem: None,
     }
 }
 

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use backon::{BackoffBuilder, ExponentialBackoff, ExponentialBuilder};
 use lapin::options::ConfirmSelectOptions;
+use lapin::tcp::OwnedTLSConfig;
 use lapin::{Channel, Connection, ConnectionProperties};
 use tokio::sync::Mutex;
 use tracing::{info, warn};
@@ -119,7 +120,14 @@ impl Link {
     async fn open(&self) -> Result<Live, RabbitError> {
         let name = format!("aigc-studio ({})", self.topology.prefix());
         let properties = ConnectionProperties::default().with_connection_name(name.into());
-        let connect = Connection::connect(&self.url, properties);
+        // amqps:// URLs go through rustls (ring, the tree's one provider); amqp:// is plain TCP.
+        let tls = OwnedTLSConfig {
+            identity: None,
+            cert_chain: self.options.tls_ca_pem.clone(),
+        };
+        let runtime = lapin::runtime::default_runtime()
+            .map_err(|err| RabbitError::Unreachable(err.to_string()))?;
+        let connect = Connection::connect_with_config(&self.url, properties, tls, runtime);
         let connection = tokio::time::timeout(self.options.connect_timeout, connect)
             .await
             .map_err(|_| RabbitError::Unreachable("connect timed out".into()))?

@@ -48,6 +48,8 @@ pub struct RabbitOptions {
     /// First and longest pause between reconnect attempts (exponential, with jitter).
     pub reconnect_min: Duration,
     pub reconnect_max: Duration,
+    /// Extra trusted certificates (PEM) for an `amqps://` URL, on top of the system's roots.
+    pub tls_ca_pem: Option<String>,
 }
 
 impl Default for RabbitOptions {
@@ -59,6 +61,7 @@ impl Default for RabbitOptions {
             answer_timeout: Duration::from_secs(10),
             reconnect_min: Duration::from_millis(200),
             reconnect_max: Duration::from_secs(10),
+            tls_ca_pem: None,
         }
     }
 }
