@@ -133,6 +133,14 @@
       document.querySelector('[data-opt="width"]').value = size[0];
       document.querySelector('[data-opt="height"]').value = size[1];
     });
+    // A size typed by hand selects its preset when there is one, 自定义 otherwise.
+    ["width", "height"].forEach(function (key) {
+      document.querySelector('[data-opt="' + key + '"]').addEventListener("input", function () {
+        var size = document.querySelector('[data-opt="width"]').value + "x" +
+          document.querySelector('[data-opt="height"]').value;
+        preset.value = preset.querySelector('option[value="' + size + '"]') ? size : "custom";
+      });
+    });
   }
 
   // A watermark is text or a picture: only the fields of the chosen kind are shown.
@@ -188,14 +196,19 @@
     e.preventDefault();
     var images = uploads.filter(function (u) { return u.state === "done"; }).map(function (u) { return u.url; });
     submit.disabled = true;
+    var submitted = collectOptions();
     fetch("/api/tasks", {
       method: "POST",
       headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
-      body: JSON.stringify({ task_type: main.dataset.tool, images: images, options: collectOptions() })
+      body: JSON.stringify({ task_type: main.dataset.tool, images: images, options: submitted })
     }).then(function (res) {
       return res.json().then(function (body) { return { ok: res.ok, body: body }; });
     }).then(function (r) {
-      if (r.ok) { window.location = "/aigc/tasks?batch_id=" + encodeURIComponent(r.body.batch_id); return; }
+      if (r.ok) {
+        remember(submitted);
+        window.location = "/aigc/tasks?batch_id=" + encodeURIComponent(r.body.batch_id);
+        return;
+      }
       showSubmitError((r.body.error && r.body.error.message) || "提交失败");
       refresh();
     }).catch(function () {
@@ -204,5 +217,37 @@
       refresh();
     });
   });
+  // Operators run the same settings day after day: the options of the last accepted batch
+  // of each tool come back when the tool is opened again (in this browser). Pictures used
+  // as options (a reference face, a watermark image) are chosen again each time.
+  function storageKey() { return "aigc.options." + main.dataset.tool; }
+
+  function remember(options) {
+    var kept = {};
+    Object.keys(options).forEach(function (key) { if (!(key in refs)) kept[key] = options[key]; });
+    try { localStorage.setItem(storageKey(), JSON.stringify(kept)); } catch (e) { /* private mode */ }
+  }
+
+  function restore() {
+    var saved;
+    try { saved = JSON.parse(localStorage.getItem(storageKey()) || "null"); } catch (e) { saved = null; }
+    if (!saved) return;
+    document.querySelectorAll("#options [data-opt]").forEach(function (el) {
+      var key = el.dataset.opt;
+      if (!(key in saved)) return;
+      if (el.dataset.kind === "bool") el.checked = !!saved[key];
+      else if (el.dataset.kind === "list") {
+        el.querySelectorAll("input").forEach(function (c) { c.checked = saved[key].indexOf(c.value) >= 0; });
+      } else el.value = saved[key];
+      el.dispatchEvent(new Event("change"));
+    });
+    var preset = document.getElementById("preset");
+    if (preset && saved.width && saved.height) {
+      var size = saved.width + "x" + saved.height;
+      preset.value = preset.querySelector('option[value="' + size + '"]') ? size : "custom";
+    }
+  }
+
+  restore();
   refresh();
 })();

@@ -70,6 +70,13 @@ function storedUpload(name) {
 
 async function retryTheFailures(page) {
   await page.goto(BASE + "/aigc?tool=resize");
+  // The last batch's options come back; a size typed by hand selects its preset.
+  assert.equal(await page.inputValue("[data-opt=width]"), "400");
+  assert.equal(await page.inputValue("#preset"), "400x400");
+  await page.fill("[data-opt=width]", "500");
+  assert.equal(await page.inputValue("#preset"), "custom");
+  await page.fill("[data-opt=width]", "400");
+  assert.equal(await page.inputValue("#preset"), "400x400");
   await page.setInputFiles("#files", [fixture("again.jpg")]);
   await page.waitForSelector("#submit:not([disabled])");
   // The upload vanishes before the task runs, so it fails; put back, the batch retries it.
