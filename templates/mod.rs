@@ -8,5 +8,5 @@ mod tools;
 
 pub use layout::page;
 pub use login::login_page;
-pub use tasks::{tasks_page, BatchView, TaskView};
+pub use tasks::{tasks_page, BatchView, Listing, TaskView};
 pub use tools::tool_page;

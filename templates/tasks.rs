@@ -1,6 +1,7 @@
 use maud::{html, Markup, PreEscaped};
 
 use super::page;
+use crate::task::TaskStatus;
 
 const SCRIPT: &str = include_str!("static/tasks.js");
 
@@ -27,21 +28,53 @@ pub struct BatchView {
     pub tasks: Vec<TaskView>,
 }
 
-pub fn tasks_page(csrf: &str, batches: &[BatchView], next_before: Option<i64>) -> Markup {
+/// One page of the task list.
+pub struct Listing {
+    pub batches: Vec<BatchView>,
+    /// Only tasks in this state, when the operator chose one.
+    pub status: Option<TaskStatus>,
+    /// The id to continue below, when there are older tasks.
+    pub next_before: Option<i64>,
+}
+
+pub fn tasks_page(csrf: &str, listing: &Listing) -> Markup {
+    let status_query = listing
+        .status
+        .map(|s| format!("&status={}", s.as_str()))
+        .unwrap_or_default();
     let body = html! {
         main.tasks {
             h1 { "我的任务" }
-            @if batches.is_empty() {
-                p.empty { "还没有任务。" a href="/aigc" { "去上传图片" } }
+            (status_filter(listing.status))
+            @if listing.batches.is_empty() {
+                @if listing.status.is_some() {
+                    p.empty { "没有这个状态的任务。" a href="/aigc/tasks" { "看全部任务" } }
+                } @else {
+                    p.empty { "还没有任务。" a href="/aigc" { "去上传图片" } }
+                }
             }
-            @for batch in batches { (batch_section(batch)) }
-            @if let Some(before) = next_before {
-                p.more { a href={ "/aigc/tasks?before=" (before) } { "更早的任务 →" } }
+            @for batch in &listing.batches { (batch_section(batch)) }
+            @if let Some(before) = listing.next_before {
+                p.more { a href={ "/aigc/tasks?before=" (before) (status_query) } { "更早的任务 →" } }
             }
         }
         script { (PreEscaped(SCRIPT)) }
     };
     page("我的任务", Some(csrf), body)
+}
+
+/// Links to all tasks or to the tasks of one state, the current one marked.
+fn status_filter(current: Option<TaskStatus>) -> Markup {
+    html! {
+        nav.status-filter aria-label="按状态筛选" {
+            a.current[current.is_none()] href="/aigc/tasks" { "全部" }
+            @for status in TaskStatus::ALL {
+                a.current[current == Some(status)] href={ "/aigc/tasks?status=" (status.as_str()) } {
+                    (status.label_zh())
+                }
+            }
+        }
+    }
 }
 
 fn batch_section(batch: &BatchView) -> Markup {
@@ -55,7 +88,7 @@ fn batch_section(batch: &BatchView) -> Markup {
                 button.retry-batch type="button" data-retry-batch=(batch.batch_id) hidden[failed == 0] {
                     "重试失败的 " span.failed-count { (failed) } " 张"
                 }
-                a.zip href={ "/api/batches/" (batch.batch_id) "/zip" } { "下载整批 ZIP" }
+                a.zip href={ "/api/batches/" (batch.batch_id) "/zip" } hidden[done == 0] { "下载整批 ZIP" }
             }
             table {
                 thead { tr { th { "原图" } th { "结果" } th { "文件" } th { "状态" } th { "操作" } } }

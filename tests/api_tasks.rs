@@ -210,6 +210,20 @@ async fn a_batch_retries_all_its_failed_tasks_at_once_and_only_those() {
         "{states:?}"
     );
 
+    // The task page can show the failures alone.
+    let page = client
+        .get("/aigc/tasks?status=failed")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(page.matches("data-status=\"failed\">").count(), 2);
+    assert_eq!(page.matches("data-status=\"completed\">").count(), 0);
+    assert!(
+        page.contains("href=\"/aigc/tasks?status=failed\" class=\"current\"")
+            || page.contains("class=\"current\" href=\"/aigc/tasks?status=failed\"")
+    );
+
     for (path, bytes) in &saved {
         std::fs::write(path, bytes).unwrap();
     }

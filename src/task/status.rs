@@ -28,15 +28,15 @@ impl TaskStatus {
         }
     }
 
+    pub const ALL: [TaskStatus; 4] = [
+        Self::Pending,
+        Self::Processing,
+        Self::Completed,
+        Self::Failed,
+    ];
+
     pub fn parse(value: &str) -> Option<TaskStatus> {
-        [
-            Self::Pending,
-            Self::Processing,
-            Self::Completed,
-            Self::Failed,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == value)
+        Self::ALL.into_iter().find(|s| s.as_str() == value)
     }
 
     pub fn is_terminal(self) -> bool {

@@ -118,6 +118,8 @@ async fn tool_page(
 struct TasksQuery {
     batch_id: Option<String>,
     before: Option<i64>,
+    /// One status only (`failed`, say); anything else lists every task.
+    status: Option<String>,
 }
 
 async fn tasks_page(
@@ -129,8 +131,10 @@ async fn tasks_page(
         Ok(user) => user,
         Err(redirect) => return redirect,
     };
+    let status = q.status.as_deref().and_then(TaskStatus::parse);
     let filter = TaskFilter {
         batch_id: q.batch_id.filter(|b| !b.is_empty()),
+        status,
         before: q.before,
         limit: 100,
         ..TaskFilter::default()
@@ -142,7 +146,12 @@ async fn tasks_page(
     let next_before = (rows.len() == filter.limit as usize)
         .then(|| rows.last().map(|r| r.id))
         .flatten();
-    templates::tasks_page(&user.csrf_token, &group(&rows), next_before).into_response()
+    let listing = templates::Listing {
+        batches: group(&rows),
+        status,
+        next_before,
+    };
+    templates::tasks_page(&user.csrf_token, &listing).into_response()
 }
 
 /// Groups rows (newest first) by batch, keeping each batch's tasks in submission order.

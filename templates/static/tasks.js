@@ -54,6 +54,7 @@
     section.querySelector(".count").textContent = done + "/" + rows.length;
     section.querySelector(".failed-count").textContent = failed;
     section.querySelector(".retry-batch").hidden = failed === 0;
+    section.querySelector("a.zip").hidden = done === 0;
   }
 
   function retryBatch(button) {
