@@ -114,3 +114,36 @@ async fn only_stored_files_have_previews() {
     }
     app.stop().await;
 }
+
+/// A busy 12-megapixel photo (texture everywhere, as a product shot on a patterned cloth):
+/// the kind of file that made the task page heavy.
+fn busy_photo() -> Vec<u8> {
+    let img = image::RgbImage::from_fn(4000, 3000, |x, y| {
+        let n = (x.wrapping_mul(2_654_435_761) ^ y.wrapping_mul(40_503)) >> 7;
+        image::Rgb([
+            (n & 0xff) as u8,
+            ((n >> 8) & 0xff) as u8,
+            ((x + y) & 0xff) as u8,
+        ])
+    });
+    fixtures::encode(DynamicImage::ImageRgb8(img), image::ImageFormat::Jpeg)
+}
+
+/// Measured here: a 23 kB preview of a photo of several megabytes.
+#[tokio::test]
+async fn a_preview_of_a_12_megapixel_photo_is_a_few_dozen_kilobytes() {
+    let app = TestApp::spawn().await;
+    let client = app.user("alice").await;
+    let photo = busy_photo();
+    assert!(
+        photo.len() > 4_000_000,
+        "the photo is heavy: {} bytes",
+        photo.len()
+    );
+    let urls = client.upload_ok(&[("busy.jpg", photo)]).await;
+    let response = client.get(&preview_of(&urls[0])).await;
+    assert_eq!(response.status(), 200);
+    let preview = response.bytes().await.unwrap();
+    assert!(preview.len() < 64_000, "preview of {} bytes", preview.len());
+    app.stop().await;
+}
