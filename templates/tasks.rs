@@ -53,7 +53,7 @@ pub fn tasks_page(csrf: &str, listing: &Listing) -> Markup {
                     p.empty { "还没有任务。" a href="/aigc" { "去上传图片" } }
                 }
             }
-            @for batch in &listing.batches { (batch_section(batch)) }
+            @for batch in &listing.batches { (batch_section(batch, listing.status)) }
             @if let Some(before) = listing.next_before {
                 p.more { a href={ "/aigc/tasks?before=" (before) (status_query) } { "更早的任务 →" } }
             }
@@ -77,14 +77,23 @@ fn status_filter(current: Option<TaskStatus>) -> Markup {
     }
 }
 
-fn batch_section(batch: &BatchView) -> Markup {
+/// `filtered`: only the tasks of that state are listed, so the batch's progress is not
+/// counted from them.
+fn batch_section(batch: &BatchView, filtered: Option<TaskStatus>) -> Markup {
     let count = |status: &str| batch.tasks.iter().filter(|t| t.status == status).count();
     let (done, failed) = (count("completed"), count("failed"));
     html! {
         section.batch data-batch=(batch.batch_id) {
             header {
                 h2 { (batch.tool_label) }
-                span.meta { time datetime=(batch.created_iso) { (batch.created) } " · " span.count { (done) "/" (batch.tasks.len()) } " 已完成" }
+                span.meta {
+                    time datetime=(batch.created_iso) { (batch.created) } " · "
+                    @if let Some(status) = filtered {
+                        (batch.tasks.len()) " 张" (status.label_zh())
+                    } @else {
+                        span.count { (done) "/" (batch.tasks.len()) } " 已完成"
+                    }
+                }
                 button.retry-batch type="button" data-retry-batch=(batch.batch_id) hidden[failed == 0] {
                     "重试失败的 " span.failed-count { (failed) } " 张"
                 }

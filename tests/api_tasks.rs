@@ -219,6 +219,7 @@ async fn a_batch_retries_all_its_failed_tasks_at_once_and_only_those() {
         .unwrap();
     assert_eq!(page.matches("data-status=\"failed\">").count(), 2);
     assert_eq!(page.matches("data-status=\"completed\">").count(), 0);
+    assert!(page.contains("2 张失败"), "the batch says what is listed");
     assert!(
         page.contains("href=\"/aigc/tasks?status=failed\" class=\"current\"")
             || page.contains("class=\"current\" href=\"/aigc/tasks?status=failed\"")

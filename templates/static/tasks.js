@@ -51,7 +51,8 @@
     var rows = section.querySelectorAll("tr[data-task]");
     var done = section.querySelectorAll('tr[data-status="completed"]').length;
     var failed = section.querySelectorAll('tr[data-status="failed"]').length;
-    section.querySelector(".count").textContent = done + "/" + rows.length;
+    var count = section.querySelector(".count");   // absent when the list is filtered
+    if (count) count.textContent = done + "/" + rows.length;
     section.querySelector(".failed-count").textContent = failed;
     section.querySelector(".retry-batch").hidden = failed === 0;
     section.querySelector("a.zip").hidden = done === 0;
