@@ -81,7 +81,7 @@ fn status_filter(current: Option<TaskStatus>) -> Markup {
 /// counted from them.
 fn batch_section(batch: &BatchView, filtered: Option<TaskStatus>) -> Markup {
     let count = |status: &str| batch.tasks.iter().filter(|t| t.status == status).count();
-    let (done, failed) = (count("completed"), count("failed"));
+    let (done, failed, waiting) = (count("completed"), count("failed"), count("pending"));
     html! {
         section.batch data-batch=(batch.batch_id) {
             header {
@@ -96,6 +96,9 @@ fn batch_section(batch: &BatchView, filtered: Option<TaskStatus>) -> Markup {
                 }
                 button.retry-batch type="button" data-retry-batch=(batch.batch_id) hidden[failed == 0] {
                     "重试失败的 " span.failed-count { (failed) } " 张"
+                }
+                button.cancel-batch type="button" data-cancel-batch=(batch.batch_id) hidden[waiting == 0] {
+                    "取消排队中的 " span.waiting-count { (waiting) } " 张"
                 }
                 a.zip href={ "/api/batches/" (batch.batch_id) "/zip" } hidden[done == 0] { "下载整批 ZIP" }
             }

@@ -413,3 +413,63 @@ async fn without_a_key_ai_tasks_wait_with_a_notice_instead_of_failing() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_cancelled_batch_ends_its_waiting_tasks_before_any_further_model_call() {
+    let double = double((0, 0)).await;
+    let config = tempfile::Builder::new().suffix(".toml").tempfile().unwrap();
+    std::fs::write(config.path(), config_with_key(&double, "a-mistyped-key")).unwrap();
+    let app = TestApp::spawn_with(Setup {
+        config_file: Some(config.path().to_path_buf()),
+        extra: vec![("worker.lane_pause_secs".into(), "1".into())],
+        ..Setup::default()
+    })
+    .await;
+    let client = app.user("alice").await;
+    let urls = client
+        .upload_ok(&[
+            ("a.jpg", common::fixtures::jpeg(640, 480)),
+            ("b.jpg", common::fixtures::jpeg(600, 480)),
+            ("c.jpg", common::fixtures::jpeg(560, 480)),
+        ])
+        .await;
+    let batch = client
+        .submit("other", &urls, json!({"prompt": "提亮画面"}))
+        .await;
+    let batch_id = batch["batch_id"].as_str().unwrap();
+    // The refused key pauses the lane: the three tasks wait in the queue.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while double.stats().total == 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no call reached the double"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    let cancel = format!("/api/batches/{batch_id}/cancel");
+    let response = client.post_json(&cancel, &json!({})).await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["cancelled"], 3);
+    let calls_at_cancel = double.stats().total;
+
+    // The key is corrected: the lane resumes and meets the cancelled tasks' messages, which
+    // must not become model calls.
+    std::fs::write(config.path(), config_with_key(&double, "test-key")).unwrap();
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(
+        double.stats().total,
+        calls_at_cancel,
+        "a cancelled task was sent to the model"
+    );
+    let tasks = client.wait_batch(batch_id, Duration::from_secs(5)).await;
+    for task in &tasks {
+        assert_eq!(task["task_status"], "failed", "{task}");
+        assert_eq!(task["error"]["code"], "cancelled", "{task}");
+    }
+    assert_eq!(client.post_json(&cancel, &json!({})).await.status(), 409);
+    let bob = app.user("bob").await;
+    assert_eq!(bob.post_json(&cancel, &json!({})).await.status(), 404);
+    app.stop().await;
+}

@@ -103,6 +103,7 @@ impl Application {
                 jobs,
                 broker,
                 &lanes,
+                &state.db,
                 &token,
                 &mut self.background,
             );

@@ -11,6 +11,7 @@ use super::{job_context, open_broker, shutdown_signal};
 use crate::jobs::JobContext;
 use crate::queue::Broker;
 use crate::settings::Settings;
+use crate::store::Db;
 use crate::task::Lane;
 use crate::worker::{LanePause, LaneWorker};
 
@@ -20,6 +21,7 @@ pub fn spawn_lanes(
     jobs: JobContext,
     broker: Arc<dyn Broker>,
     lanes: &[Lane],
+    db: &Db,
     shutdown: &CancellationToken,
     tasks: &mut JoinSet<()>,
 ) {
@@ -38,6 +40,7 @@ pub fn spawn_lanes(
             delivery_limit: settings.queue.delivery_limit,
             grace: Duration::from_secs(settings.worker.shutdown_grace_secs),
             pause,
+            tasks: db.clone(),
         };
         let token = shutdown.clone();
         tasks.spawn(async move {
@@ -60,7 +63,7 @@ pub async fn run_worker(settings: &Settings, lanes: &[Lane]) -> anyhow::Result<(
     let jobs = job_context(settings, &db).await?;
     let shutdown = CancellationToken::new();
     let mut tasks = JoinSet::new();
-    spawn_lanes(settings, jobs, broker, lanes, &shutdown, &mut tasks);
+    spawn_lanes(settings, jobs, broker, lanes, &db, &shutdown, &mut tasks);
     tracing::info!(lanes = ?lanes, "worker running");
 
     tokio::select! {

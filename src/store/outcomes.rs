@@ -99,6 +99,35 @@ impl Db {
         Ok(self.task(id).await?.map(|t| t.attempt.max(1) as u32))
     }
 
+    /// Ends every still-pending task of a user's batch as failed with `data` (the operator
+    /// cancelled it). Tasks already being processed finish normally. Returns how many.
+    pub async fn cancel_pending(
+        &self,
+        user_id: UserId,
+        batch_id: &str,
+        data: &Value,
+    ) -> Result<u64, StoreError> {
+        let sql = "UPDATE aigc_tasks SET task_status = 'failed', process_status = 'failed', \
+                   result_data = ?, completed_at = ? \
+                   WHERE user_id = ? AND batch_id = ? AND task_status = 'pending'";
+        let changed = on_pool!(self, pool => {
+            sqlx::query(sql).bind(data.to_string()).bind(Utc::now()).bind(user_id).bind(batch_id)
+                .execute(pool).await.map(|r| r.rows_affected())
+        })?;
+        Ok(changed)
+    }
+
+    /// Whether the current attempt of a task is still waiting to be done: a worker asks before
+    /// it spends a model call on a message whose task was cancelled or already ended.
+    pub async fn still_wanted(&self, id: TaskId, attempt: u32) -> Result<bool, StoreError> {
+        let sql = "SELECT COUNT(*) FROM aigc_tasks \
+                   WHERE id = ? AND attempt = ? AND task_status IN ('pending', 'processing')";
+        let count: i64 = on_pool!(self, pool => {
+            sqlx::query_scalar(sql).bind(id).bind(attempt as i32).fetch_one(pool).await
+        })?;
+        Ok(count > 0)
+    }
+
     /// Fails tasks that have been `processing` since before `cutoff`: their worker died and
     /// their message is gone (a dead letter lost while its queue was down). Returns how many.
     pub async fn fail_stale(&self, cutoff: DateTime<Utc>, data: &Value) -> Result<u64, StoreError> {

@@ -23,6 +23,10 @@ impl LaneWorker {
     }
 
     async fn process(&self, delivery: Delivery<TaskMessage>, order: TaskOrder) {
+        if !self.still_wanted(&order).await {
+            let _ = delivery.ack().await;
+            return;
+        }
         let started = Event::Started {
             task_id: order.task_id,
             attempt: order.attempt,
@@ -57,6 +61,26 @@ impl LaneWorker {
             }
         };
         self.settle(delivery, event).await;
+    }
+
+    /// A message whose task was cancelled, retried under a newer attempt, or already ended (a
+    /// redelivery after a crash that followed the recorded outcome) is dropped before it costs
+    /// a model call. When the database does not answer the task runs anyway: the recorder
+    /// ignores an outcome for a task that has moved on.
+    async fn still_wanted(&self, order: &TaskOrder) -> bool {
+        match self.tasks.still_wanted(order.task_id, order.attempt).await {
+            Ok(true) => true,
+            Ok(false) => {
+                tracing::info!(
+                    "task no longer waits for this message (cancelled or ended); dropped"
+                );
+                false
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "could not ask whether the task still waits; running it");
+                true
+            }
+        }
     }
 
     /// Puts the task back at the end of its queue as a fresh message (so waiting does not

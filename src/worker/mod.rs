@@ -14,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::jobs::JobContext;
 use crate::queue::{Broker, QueueError};
+use crate::store::Db;
 use crate::task::Lane;
 
 pub use pause::{LanePause, Paused};
@@ -30,6 +31,8 @@ pub struct LaneWorker {
     pub grace: Duration,
     /// Set when the service refuses the whole lane (see [`LanePause`]).
     pub pause: Arc<LanePause>,
+    /// The task table, asked before a job runs whether its task still waits for it.
+    pub tasks: Db,
 }
 
 impl LaneWorker {

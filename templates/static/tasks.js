@@ -56,6 +56,27 @@
     section.querySelector(".failed-count").textContent = failed;
     section.querySelector(".retry-batch").hidden = failed === 0;
     section.querySelector("a.zip").hidden = done === 0;
+    var waiting = section.querySelectorAll('tr[data-status="pending"]').length;
+    section.querySelector(".waiting-count").textContent = waiting;
+    section.querySelector(".cancel-batch").hidden = waiting === 0;
+  }
+
+  // Stops the tasks of a batch that have not started; the page then shows them as
+  // cancelled (the next refresh brings their reason).
+  function cancelBatch(button) {
+    var section = button.closest("section.batch");
+    var waiting = section.querySelector(".waiting-count").textContent;
+    if (!window.confirm("取消这一批还在排队的 " + waiting + " 张？正在处理的会照常完成。")) return;
+    button.disabled = true;
+    fetch("/api/batches/" + encodeURIComponent(button.dataset.cancelBatch) + "/cancel",
+      { method: "POST", headers: { "X-CSRF-Token": csrf } })
+      .then(function (r) { return r.json().then(function (b) { return { ok: r.ok, body: b }; }); })
+      .then(function (r) {
+        button.disabled = false;
+        if (!r.ok) { alert((r.body.error && r.body.error.message) || "取消失败"); return; }
+        refreshSection(section);
+      })
+      .catch(function () { button.disabled = false; alert("网络中断，取消没有提交"); });
   }
 
   function retryBatch(button) {
@@ -76,29 +97,35 @@
       .catch(function () { button.disabled = false; alert("网络中断，重试没有提交"); });
   }
 
+  // Brings the rows of one batch up to date with the server.
+  function refreshSection(section) {
+    fetch("/api/tasks?limit=200&batch_id=" + encodeURIComponent(section.dataset.batch))
+      .then(function (r) { return r.ok ? r.json() : { tasks: [] }; })
+      .then(function (body) {
+        body.tasks.forEach(function (task) {
+          var row = section.querySelector('tr[data-task="' + task.task_id + '"]');
+          var notice = task.notice ? task.notice.message : "";
+          if (row && (row.dataset.status !== task.task_status || row.dataset.notice !== notice)) {
+            row.dataset.notice = notice;
+            render(row, task);
+          }
+        });
+        updateCount(section);
+      }).catch(function () {});
+  }
+
   function poll() {
     document.querySelectorAll("section.batch").forEach(function (section) {
       var open = section.querySelector('tr[data-status="pending"], tr[data-status="processing"]');
-      if (!open) return;
-      fetch("/api/tasks?limit=200&batch_id=" + encodeURIComponent(section.dataset.batch))
-        .then(function (r) { return r.ok ? r.json() : { tasks: [] }; })
-        .then(function (body) {
-          body.tasks.forEach(function (task) {
-            var row = section.querySelector('tr[data-task="' + task.task_id + '"]');
-            var notice = task.notice ? task.notice.message : "";
-            if (row && (row.dataset.status !== task.task_status || row.dataset.notice !== notice)) {
-              row.dataset.notice = notice;
-              render(row, task);
-            }
-          });
-          updateCount(section);
-        }).catch(function () {});
+      if (open) refreshSection(section);
     });
   }
 
   document.addEventListener("click", function (e) {
     var batchButton = e.target.closest && e.target.closest("button.retry-batch");
     if (batchButton) { retryBatch(batchButton); return; }
+    var cancelButton = e.target.closest && e.target.closest("button.cancel-batch");
+    if (cancelButton) { cancelBatch(cancelButton); return; }
     var id = e.target.dataset && e.target.dataset.retry;
     if (!id) return;
     e.target.disabled = true;

@@ -1,6 +1,6 @@
 // The pages as an operator uses them, in headless Debian chromium: log in, drop pictures
 // (one of them not a picture), take one out again, submit, watch the batch finish, see
-// its previews, retry the failures of a batch. Run by tests/e2e_pages.rs, which starts the
+// its previews, retry the failures of a batch, cancel a waiting one. Run by tests/e2e_pages.rs, which starts the
 // studio and passes BASE, USERNAME, PASSWORD, FIXTURES (a folder with good.jpg, tall.png,
 // broken.jpg, again.jpg) and STORAGE (the studio's storage root).
 "use strict";
@@ -98,6 +98,25 @@ async function retryTheFailures(page) {
   assert.match(await section.locator(".count").textContent(), /^1\/1$/);
 }
 
+// Without a DashScope key AI tasks wait in the queue; the operator cancels them.
+async function cancelAWaitingBatch(page) {
+  await page.goto(BASE + "/aigc?tool=other");
+  await page.setInputFiles("#files", [fixture("good.jpg")]);
+  await page.fill("[data-opt=prompt]", "把背景换成纯白色");
+  await page.waitForSelector("#submit:not([disabled])");
+  await page.click("#submit");
+  await page.waitForURL(/\/aigc\/tasks\?batch_id=/);
+  const section = page.locator("section.batch").first();
+  const button = section.locator("button.cancel-batch");
+  await button.waitFor();
+  assert.equal((await button.textContent()).trim(), "取消排队中的 1 张");
+  page.once("dialog", (dialog) => dialog.accept());
+  await button.click();
+  await section.locator("tr[data-status=failed]").waitFor({ timeout: 10000 });
+  assert.match(await section.locator("td.status p.error").textContent(), /已取消/);
+  assert.ok(await button.isHidden(), "nothing left to cancel");
+}
+
 async function watermarkForm(page) {
   await page.goto(BASE + "/aigc?tool=watermark");
   assert.ok(await page.isVisible("[data-opt=text]"));
@@ -131,6 +150,7 @@ async function watermarkForm(page) {
     await uploadAndSubmit(page);
     await watchTheBatch(page);
     await retryTheFailures(page);
+    await cancelAWaitingBatch(page);
     await watermarkForm(page);
     assert.deepEqual(errors, [], "no script error on any page");
     console.log("pages: ok");

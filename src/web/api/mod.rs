@@ -1,7 +1,7 @@
 //! The JSON API. Every route but login and health needs a session; unsafe methods also need
 //! the CSRF header (checked by the [`CurrentUser`](super::session::CurrentUser) extractor).
 
-mod batch_retry;
+mod batch_actions;
 mod batches;
 mod health;
 mod login;
@@ -27,5 +27,12 @@ pub fn router() -> Router<AppState> {
         .route("/tasks/{id}/result", get(tasks::result))
         .route("/tasks/{id}/retry", post(tasks::retry))
         .route("/batches/{batch_id}/zip", get(batches::zip))
-        .route("/batches/{batch_id}/retry", post(batch_retry::retry_failed))
+        .route(
+            "/batches/{batch_id}/retry",
+            post(batch_actions::retry_failed),
+        )
+        .route(
+            "/batches/{batch_id}/cancel",
+            post(batch_actions::cancel_pending),
+        )
 }
