@@ -10,6 +10,7 @@
   var formError = document.getElementById("form-error");
   var uploads = [];      // {url, state} in the order the files were chosen
   var refs = {};         // option key -> uploaded URL of the second picture
+  var accepted = false;  // the batch was accepted: leaving the page loses nothing
 
   function refresh() {
     var busy = uploads.some(function (u) { return u.state === "uploading"; });
@@ -206,6 +207,7 @@
     }).then(function (r) {
       if (r.ok) {
         remember(submitted);
+        accepted = true;
         window.location = "/aigc/tasks?batch_id=" + encodeURIComponent(r.body.batch_id);
         return;
       }
@@ -247,6 +249,13 @@
       preset.value = preset.querySelector('option[value="' + size + '"]') ? size : "custom";
     }
   }
+
+  // Uploaded pictures live only in this page until the batch is submitted: leaving by
+  // mistake would lose the selection, so the browser asks first.
+  window.addEventListener("beforeunload", function (e) {
+    var chosen = uploads.some(function (u) { return u.state === "done" || u.state === "uploading"; });
+    if (chosen && !accepted) { e.preventDefault(); e.returnValue = ""; }
+  });
 
   restore();
   refresh();

@@ -134,6 +134,13 @@ async function watermarkForm(page) {
   assert.match(await page.textContent("#form-error"), /^水印文字：/);
   assert.ok(await page.locator("[data-opt=text].invalid").count() === 1);
   assert.match(page.url(), /tool=watermark/, "the operator stays on the form");
+
+  // Leaving with an uploaded picture not yet submitted: the browser asks first.
+  let asked = null;
+  page.once("dialog", (dialog) => { asked = dialog.type(); dialog.dismiss(); });
+  await page.goto(BASE + "/aigc/tasks").catch(() => {});
+  assert.equal(asked, "beforeunload");
+  assert.match(page.url(), /tool=watermark/, "dismissing the question keeps the page");
 }
 
 (async () => {
