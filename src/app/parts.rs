@@ -7,7 +7,7 @@ use std::sync::Arc;
 use anyhow::Context;
 
 use crate::dashscope::{ApiKeySource, DashscopeClient, ReadKey, SqlRateGate};
-use crate::imaging::{FontSource, ImagingPool, Limits};
+use crate::imaging::{FontSource, ImagingPool};
 use crate::jobs::{AiTools, JobContext};
 use crate::queue::rabbitmq::{RabbitBroker, RabbitOptions};
 use crate::queue::{Broker, MemoryBroker};
@@ -63,9 +63,7 @@ pub async fn job_context(settings: &Settings, db: &Db) -> anyhow::Result<JobCont
         .map(PathBuf::from);
     Ok(JobContext {
         storage: storage(settings)?,
-        limits: Limits {
-            max_pixels: settings.limits.image_pixels,
-        },
+        limits: settings.limits.pixels(),
         fonts: Arc::new(FontSource::new(font)),
         pool: ImagingPool::with_available_cores(),
         ai: ai_tools(settings, db).await?,

@@ -123,6 +123,15 @@ pub struct LimitSettings {
     pub image_pixels: u64,
 }
 
+impl LimitSettings {
+    /// The decoded-size limit every picture is held to: uploads, jobs and previews alike.
+    pub fn pixels(&self) -> crate::imaging::Limits {
+        crate::imaging::Limits {
+            max_pixels: self.image_pixels,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct AdminPanelSettings {
     pub config_php: String,

@@ -44,17 +44,26 @@ pub fn router(storage: &Storage) -> Router<AppState> {
 /// The raw path is used, not axum's decoded one, so a name is percent-decoded exactly once.
 async fn from_bucket(State(state): State<AppState>, uri: Uri) -> Response {
     let path = uri.path();
-    match state.storage.read_public(path).await {
-        Some(Ok(bytes)) => {
+    match read_stored(&state, path).await {
+        Ok(bytes) => {
             let mut response = Body::from(bytes).into_response();
             let kind = HeaderValue::from_static(content_type_of(path));
             response.headers_mut().insert(header::CONTENT_TYPE, kind);
             response
         }
+        Err(status) => status.into_response(),
+    }
+}
+
+/// A stored file by its request path (`/public/...`, still percent-encoded): 404 for a
+/// path that names none of our files or a file that is gone, 503 when the store fails.
+pub(super) async fn read_stored(state: &AppState, path: &str) -> Result<Vec<u8>, StatusCode> {
+    match state.storage.read_public(path).await {
+        Some(Ok(bytes)) => Ok(bytes),
         Some(Err(err)) if !err.is_missing() => {
-            tracing::warn!(path, error = %err, "object store unavailable");
-            StatusCode::SERVICE_UNAVAILABLE.into_response()
+            tracing::warn!(path, error = %err, "stored file unreadable");
+            Err(StatusCode::SERVICE_UNAVAILABLE)
         }
-        _ => StatusCode::NOT_FOUND.into_response(),
+        _ => Err(StatusCode::NOT_FOUND),
     }
 }

@@ -1,7 +1,8 @@
 //! `GET /thumbs/temp/<name>` and `GET /thumbs/results/<folder>/<name>`: a small WEBP preview
 //! of a stored upload or result, for the thumbnails of the pages. The file itself stays at
-//! its `/public/...` URL; previews are made on request for a logged-in user (a 12-megapixel JPEG is shrunk while
-//! it is decoded, so this costs milliseconds) and kept by the browser, never on disk.
+//! its `/public/...` URL; previews are made on request for a logged-in user (a 12-megapixel
+//! JPEG is shrunk while it is decoded, so this costs milliseconds) and kept by the browser,
+//! never on disk.
 
 use axum::body::Body;
 use axum::extract::State;
@@ -10,9 +11,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 
+use super::files::read_stored;
 use super::session::CurrentUser;
 use super::AppState;
-use crate::imaging::{thumbnail, Limits, PREVIEW_SIDE};
+use crate::imaging::{thumbnail, PREVIEW_SIDE};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/thumbs/{*path}", get(preview))
@@ -25,17 +27,11 @@ async fn preview(State(state): State<AppState>, _user: CurrentUser, uri: Uri) ->
     let Some(rest) = uri.path().strip_prefix("/thumbs/") else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let stored = match state.storage.read_public(&format!("/public/{rest}")).await {
-        Some(Ok(bytes)) => bytes,
-        Some(Err(err)) if !err.is_missing() => {
-            tracing::warn!(path = rest, error = %err, "stored file unreadable for a preview");
-            return StatusCode::SERVICE_UNAVAILABLE.into_response();
-        }
-        _ => return StatusCode::NOT_FOUND.into_response(),
+    let stored = match read_stored(&state, &format!("/public/{rest}")).await {
+        Ok(bytes) => bytes,
+        Err(status) => return status.into_response(),
     };
-    let limits = Limits {
-        max_pixels: state.settings.limits.image_pixels,
-    };
+    let limits = state.settings.limits.pixels();
     let made = state
         .previews
         .run(move || thumbnail(&stored, &limits, PREVIEW_SIDE))

@@ -54,20 +54,21 @@ pub async fn cancel_pending(
     user: CurrentUser,
     Path(batch_id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    if state
-        .db
-        .batch_tasks(user.user_id, &batch_id)
-        .await?
-        .is_empty()
-    {
-        return Err(ApiError::not_found("批次"));
-    }
     let data = json!({"error": {"code": "cancelled", "message": "已取消：这一批被操作员取消，任务没有处理"}});
     let cancelled = state
         .db
         .cancel_pending(user.user_id, &batch_id, &data)
         .await?;
     if cancelled == 0 {
+        // Only now is it worth telling an unknown batch from one with nothing queued.
+        if state
+            .db
+            .batch_tasks(user.user_id, &batch_id)
+            .await?
+            .is_empty()
+        {
+            return Err(ApiError::not_found("批次"));
+        }
         return Err(ApiError::new(
             StatusCode::CONFLICT,
             "nothing_to_cancel",

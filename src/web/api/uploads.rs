@@ -109,10 +109,7 @@ async fn accept(
             format!("{name} 超过 {mb:.0} MB 的大小限制"),
         );
     };
-    let pixel_limit = Limits {
-        max_pixels: limits.image_pixels,
-    };
-    let (bytes, checked) = check(bytes, pixel_limit).await?;
+    let (bytes, checked) = check(bytes, limits.pixels()).await?;
     let probe = match checked {
         Ok(probe) => probe,
         Err(err) => return refuse(err.code(), format!("{name}：{}", err.message_zh())),
