@@ -1,39 +1,17 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The AI tools end to end against the DashScope double, on the fixtures whose truth is
-//! known: exact sizes, real alpha, white borders, one stored result per view, cost recorded,
-//! and a lane that waits instead of failing when the service refuses the key.
+//! known: exact sizes, real alpha, white borders, one stored result per view, cost recorded.
+//! The lane's pauses and cancelled batches are in `ai_lane_pause.rs`.
 
 mod common;
 
 use std::time::Duration;
 
-use aigc_studio::dashscope::double::Fault;
-use aigc_studio::dashscope::double::{DoubleConfig, DoubleHandle, StudioEdit};
 use aigc_studio::imaging::ai::fixtures::FixtureId;
-use common::{Client, Setup, TestApp};
+use common::studio_ai::{app_on, studio_double};
+use common::Client;
 use image::GenericImageView;
 use serde_json::{json, Value};
-
-async fn double(shift: (i32, i32)) -> DoubleHandle {
-    let config = DoubleConfig {
-        latency: Duration::from_millis(20),
-        rate: 1000,
-        behaviour: std::sync::Arc::new(StudioEdit { shift }),
-        ..DoubleConfig::default()
-    };
-    common::start_double(config).await
-}
-
-async fn app_on(double: &DoubleHandle) -> TestApp {
-    let mut dashscope = double.client_settings();
-    dashscope.requests_per_second = 50.0;
-    let setup = Setup {
-        dashscope: Some(dashscope),
-        extra: vec![("worker.lane_pause_secs".into(), "1".into())],
-        ..Setup::default()
-    };
-    TestApp::spawn_with(setup).await
-}
 
 async fn run_one(client: &Client, tool: &str, files: &[(&str, Vec<u8>)], options: Value) -> Value {
     let urls = client.upload_ok(files).await;
@@ -58,7 +36,7 @@ async fn result(client: &Client, task: &Value, index: usize) -> image::DynamicIm
 
 #[tokio::test]
 async fn crop_png_gives_real_alpha_at_the_upload_size_from_a_shifted_output() {
-    let double = double((3, -2)).await;
+    let double = studio_double((3, -2)).await;
     let app = app_on(&double).await;
     let client = app.user("alice").await;
     let fixture = FixtureId::WhiteProduct;
@@ -113,7 +91,7 @@ async fn crop_png_gives_real_alpha_at_the_upload_size_from_a_shifted_output() {
 
 #[tokio::test]
 async fn white_background_is_exact_and_the_product_fills_the_asked_share() {
-    let double = double((2, 3)).await;
+    let double = studio_double((2, 3)).await;
     let app = app_on(&double).await;
     let client = app.user("alice").await;
     let files = [("dark.png", FixtureId::DarkProduct.png_bytes())];
@@ -147,7 +125,7 @@ async fn white_background_is_exact_and_the_product_fills_the_asked_share() {
 
 #[tokio::test]
 async fn remove_defect_gives_a_1200_square_jpeg_without_the_spots() {
-    let double = double((0, 0)).await;
+    let double = studio_double((0, 0)).await;
     let app = app_on(&double).await;
     let client = app.user("alice").await;
     let fixture = FixtureId::DefectPhoto;
@@ -184,7 +162,7 @@ async fn remove_defect_gives_a_1200_square_jpeg_without_the_spots() {
 
 #[tokio::test]
 async fn face_swap_keeps_the_model_photos_framing() {
-    let double = double((0, 0)).await;
+    let double = studio_double((0, 0)).await;
     let app = app_on(&double).await;
     let client = app.user("alice").await;
     let urls = client
@@ -210,7 +188,7 @@ async fn face_swap_keeps_the_model_photos_framing() {
 
 #[tokio::test]
 async fn multi_angle_stores_one_result_per_view_and_the_zip_has_them_all() {
-    let double = double((0, 0)).await;
+    let double = studio_double((0, 0)).await;
     let app = app_on(&double).await;
     let client = app.user("alice").await;
     let files = [("bottle.png", FixtureId::GreenProduct.png_bytes())];
@@ -259,7 +237,7 @@ async fn multi_angle_stores_one_result_per_view_and_the_zip_has_them_all() {
 
 #[tokio::test]
 async fn other_stores_every_output_of_n() {
-    let double = double((0, 0)).await;
+    let double = studio_double((0, 0)).await;
     let app = app_on(&double).await;
     let client = app.user("alice").await;
     let files = [("p.jpg", common::fixtures::jpeg(800, 600))];
@@ -267,209 +245,5 @@ async fn other_stores_every_output_of_n() {
     let task = run_one(&client, "other", &files, options).await;
     assert_eq!(task["task_status"], "completed", "{task}");
     assert_eq!(task["result_urls"].as_array().unwrap().len(), 2);
-    app.stop().await;
-}
-
-#[tokio::test]
-async fn a_refused_key_pauses_the_lane_and_tasks_wait_then_resume() {
-    let double = double((0, 0)).await;
-    double.push_faults([
-        Fault::error(401, "InvalidApiKey", "Invalid API-key provided."),
-        Fault::error(401, "InvalidApiKey", "Invalid API-key provided."),
-    ]);
-    let app = app_on(&double).await;
-    let client = app.user("alice").await;
-    let files = [("p.jpg", common::fixtures::jpeg(640, 480))];
-    let urls = client.upload_ok(&files).await;
-    let batch = client
-        .submit("other", &urls, json!({"prompt": "提亮画面"}))
-        .await;
-    let id = batch["tasks"][0]["task_id"].as_i64().unwrap();
-    // While the lane is paused the task waits with a notice, and never fails.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    let mut saw_notice = false;
-    loop {
-        let task: Value = client
-            .get(&format!("/api/tasks/{id}"))
-            .await
-            .json()
-            .await
-            .unwrap();
-        assert_ne!(task["task_status"], "failed", "{task}");
-        saw_notice |= task["notice"]["code"] == "invalid_api_key";
-        if task["task_status"] == "completed" || tokio::time::Instant::now() > deadline {
-            assert_eq!(task["task_status"], "completed", "{task}");
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(saw_notice, "the waiting task told the user why");
-    app.stop().await;
-}
-
-/// The configuration file as an operator writes it, pointing at the double with `key`.
-fn config_with_key(double: &DoubleHandle, key: &str) -> String {
-    let settings = double.client_settings();
-    format!(
-        "[dashscope]\nbase_url = \"{}\"\napi_key = \"{key}\"\ninline_images = \"always\"\n\
-         result_hosts = [\"{}\"]\nrequests_per_second = 50.0\nretry_base_ms = 50\n\
-         retry_cap_secs = 1\n",
-        settings.base_url, settings.result_hosts[0]
-    )
-}
-
-#[tokio::test]
-async fn a_key_corrected_in_the_config_file_resumes_the_lane_without_a_restart() {
-    let double = double((0, 0)).await;
-    let config = tempfile::Builder::new().suffix(".toml").tempfile().unwrap();
-    std::fs::write(config.path(), config_with_key(&double, "a-mistyped-key")).unwrap();
-    let app = TestApp::spawn_with(Setup {
-        config_file: Some(config.path().to_path_buf()),
-        extra: vec![("worker.lane_pause_secs".into(), "1".into())],
-        ..Setup::default()
-    })
-    .await;
-    let client = app.user("alice").await;
-    let urls = client
-        .upload_ok(&[("p.jpg", common::fixtures::jpeg(640, 480))])
-        .await;
-    let batch = client
-        .submit("other", &urls, json!({"prompt": "提亮画面"}))
-        .await;
-    let id = batch["tasks"][0]["task_id"].as_i64().unwrap();
-    let task_now = || async {
-        let response = client.get(&format!("/api/tasks/{id}")).await;
-        response.json::<Value>().await.unwrap()
-    };
-
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        let task = task_now().await;
-        if task["notice"]["code"] == "invalid_api_key" {
-            break;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "no notice: {task}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    // The operator corrects the file; nothing is restarted.
-    std::fs::write(config.path(), config_with_key(&double, "test-key")).unwrap();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    loop {
-        let task = task_now().await;
-        assert_ne!(task["task_status"], "failed", "{task}");
-        if task["task_status"] == "completed" {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "not resumed: {task}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    app.stop().await;
-}
-
-#[tokio::test]
-async fn without_a_key_ai_tasks_wait_with_a_notice_instead_of_failing() {
-    let setup = Setup {
-        extra: vec![("worker.lane_pause_secs".into(), "1".into())],
-        ..Setup::default()
-    };
-    let app = TestApp::spawn_with(setup).await;
-    if app.state.settings.dashscope.api_key.is_some() {
-        return; // a key in this machine's environment: the case cannot be made here
-    }
-    let client = app.user("alice").await;
-    let urls = client
-        .upload_ok(&[("p.jpg", common::fixtures::jpeg(640, 480))])
-        .await;
-    let batch = client.submit("crop_png", &urls, json!({})).await;
-    let id = batch["tasks"][0]["task_id"].as_i64().unwrap();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        let task: Value = client
-            .get(&format!("/api/tasks/{id}"))
-            .await
-            .json()
-            .await
-            .unwrap();
-        assert_ne!(task["task_status"], "failed", "{task}");
-        if task["notice"]["code"] == "api_key_missing" {
-            assert_eq!(task["task_status"], "pending");
-            break;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "no notice: {task}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let page = client
-        .get("/aigc?tool=crop_png")
-        .await
-        .text()
-        .await
-        .unwrap();
-    assert!(
-        page.contains("API Key"),
-        "the tool page says the key is missing"
-    );
-    app.stop().await;
-}
-
-#[tokio::test]
-async fn a_cancelled_batch_ends_its_waiting_tasks_before_any_further_model_call() {
-    let double = double((0, 0)).await;
-    let config = tempfile::Builder::new().suffix(".toml").tempfile().unwrap();
-    std::fs::write(config.path(), config_with_key(&double, "a-mistyped-key")).unwrap();
-    let app = TestApp::spawn_with(Setup {
-        config_file: Some(config.path().to_path_buf()),
-        extra: vec![("worker.lane_pause_secs".into(), "1".into())],
-        ..Setup::default()
-    })
-    .await;
-    let client = app.user("alice").await;
-    let urls = client
-        .upload_ok(&[
-            ("a.jpg", common::fixtures::jpeg(640, 480)),
-            ("b.jpg", common::fixtures::jpeg(600, 480)),
-            ("c.jpg", common::fixtures::jpeg(560, 480)),
-        ])
-        .await;
-    let batch = client
-        .submit("other", &urls, json!({"prompt": "提亮画面"}))
-        .await;
-    let batch_id = batch["batch_id"].as_str().unwrap();
-    // The refused key pauses the lane: the three tasks wait in the queue.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    while double.stats().total == 0 {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "no call reached the double"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-
-    let cancel = format!("/api/batches/{batch_id}/cancel");
-    let response = client.post_json(&cancel, &json!({})).await;
-    assert_eq!(response.status(), 200);
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(body["cancelled"], 3);
-    let calls_at_cancel = double.stats().total;
-
-    // The key is corrected: the lane resumes and meets the cancelled tasks' messages, which
-    // must not become model calls.
-    std::fs::write(config.path(), config_with_key(&double, "test-key")).unwrap();
-    tokio::time::sleep(Duration::from_secs(5)).await;
-    assert_eq!(
-        double.stats().total,
-        calls_at_cancel,
-        "a cancelled task was sent to the model"
-    );
-    let tasks = client.wait_batch(batch_id, Duration::from_secs(5)).await;
-    for task in &tasks {
-        assert_eq!(task["task_status"], "failed", "{task}");
-        assert_eq!(task["error"]["code"], "cancelled", "{task}");
-    }
-    assert_eq!(client.post_json(&cancel, &json!({})).await.status(), 409);
-    let bob = app.user("bob").await;
-    assert_eq!(bob.post_json(&cancel, &json!({})).await.status(), 404);
     app.stop().await;
 }

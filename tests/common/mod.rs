@@ -6,6 +6,7 @@ pub mod ds;
 pub mod fixtures;
 pub mod mariadb;
 pub mod objects;
+pub mod studio_ai;
 pub mod workers;
 
 use std::path::{Path, PathBuf};
