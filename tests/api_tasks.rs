@@ -138,6 +138,26 @@ async fn tasks_come_back_in_the_order_of_images_and_list_newest_first_with_pagin
     app.stop().await;
 }
 
+/// A stored upload taken away, so the task that reads it fails; `put_back` restores it.
+struct Hidden {
+    path: std::path::PathBuf,
+    bytes: Vec<u8>,
+}
+
+impl Hidden {
+    fn take(app: &TestApp, url: &str) -> Hidden {
+        let name = url.rsplit('/').next().unwrap();
+        let path = app.storage_root().join("temp").join(name);
+        let bytes = std::fs::read(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        Hidden { path, bytes }
+    }
+
+    fn put_back(&self) {
+        std::fs::write(&self.path, &self.bytes).unwrap();
+    }
+}
+
 #[tokio::test]
 async fn a_failed_task_can_be_retried_and_a_completed_one_cannot() {
     let app = TestApp::spawn().await;
@@ -146,10 +166,7 @@ async fn a_failed_task_can_be_retried_and_a_completed_one_cannot() {
         .upload_ok(&[("a.jpg", fixtures::jpeg(200, 150))])
         .await;
     // Remove the stored upload so the first run fails, then put it back and retry.
-    let name = urls[0].rsplit('/').next().unwrap().to_string();
-    let path = app.storage_root().join("temp").join(&name);
-    let saved = std::fs::read(&path).unwrap();
-    std::fs::remove_file(&path).unwrap();
+    let hidden = Hidden::take(&app, &urls[0]);
     let batch = client
         .submit("resize", &urls, json!({"width": 80, "height": 80}))
         .await;
@@ -158,7 +175,7 @@ async fn a_failed_task_can_be_retried_and_a_completed_one_cannot() {
     assert_eq!(tasks[0]["task_status"], "failed");
     assert_eq!(tasks[0]["process_status"], "failed");
     assert_eq!(tasks[0]["error"]["code"], "input_missing");
-    std::fs::write(&path, saved).unwrap();
+    hidden.put_back();
     let id = tasks[0]["task_id"].as_i64().unwrap();
     let retried = client
         .post_json(&format!("/api/tasks/{id}/retry"), &json!({}))
@@ -186,15 +203,7 @@ async fn a_batch_retries_all_its_failed_tasks_at_once_and_only_those() {
         ])
         .await;
     // Two stored uploads disappear before the batch runs: those two tasks fail.
-    let mut saved = Vec::new();
-    for url in &urls[1..] {
-        let path = app
-            .storage_root()
-            .join("temp")
-            .join(url.rsplit('/').next().unwrap());
-        saved.push((path.clone(), std::fs::read(&path).unwrap()));
-        std::fs::remove_file(&path).unwrap();
-    }
+    let hidden: Vec<Hidden> = urls[1..].iter().map(|u| Hidden::take(&app, u)).collect();
     let batch = client
         .submit("resize", &urls, json!({"width": 80, "height": 80}))
         .await;
@@ -225,9 +234,7 @@ async fn a_batch_retries_all_its_failed_tasks_at_once_and_only_those() {
             || page.contains("class=\"current\" href=\"/aigc/tasks?status=failed\"")
     );
 
-    for (path, bytes) in &saved {
-        std::fs::write(path, bytes).unwrap();
-    }
+    hidden.iter().for_each(Hidden::put_back);
     let response = client
         .post_json(&format!("/api/batches/{batch_id}/retry"), &json!({}))
         .await;

@@ -61,40 +61,43 @@
     section.querySelector(".cancel-batch").hidden = waiting === 0;
   }
 
+  // A button that POSTs one action: it stays disabled while the request runs, and a refusal
+  // or a dropped connection is said in words.
+  function press(button, url, word, onAccepted) {
+    button.disabled = true;
+    fetch(url, { method: "POST", headers: { "X-CSRF-Token": csrf } })
+      .then(function (r) { return r.json().then(function (b) { return { ok: r.ok, body: b }; }); })
+      .then(function (r) {
+        button.disabled = false;
+        if (r.ok) onAccepted(r.body);
+        else alert((r.body.error && r.body.error.message) || word + "失败");
+      })
+      .catch(function () { button.disabled = false; alert("网络中断，" + word + "没有提交"); });
+  }
+
+  // Puts tasks the server sent back into their rows.
+  function show(section, tasks) {
+    tasks.forEach(function (task) {
+      var row = section.querySelector('tr[data-task="' + task.task_id + '"]');
+      if (row) render(row, task);
+    });
+    updateCount(section);
+  }
+
   // Stops the tasks of a batch that have not started; the page then shows them as
-  // cancelled (the next refresh brings their reason).
+  // cancelled (the refresh brings their reason).
   function cancelBatch(button) {
     var section = button.closest("section.batch");
     var waiting = section.querySelector(".waiting-count").textContent;
     if (!window.confirm("取消这一批还在排队的 " + waiting + " 张？正在处理的会照常完成。")) return;
-    button.disabled = true;
-    fetch("/api/batches/" + encodeURIComponent(button.dataset.cancelBatch) + "/cancel",
-      { method: "POST", headers: { "X-CSRF-Token": csrf } })
-      .then(function (r) { return r.json().then(function (b) { return { ok: r.ok, body: b }; }); })
-      .then(function (r) {
-        button.disabled = false;
-        if (!r.ok) { alert((r.body.error && r.body.error.message) || "取消失败"); return; }
-        refreshSection(section);
-      })
-      .catch(function () { button.disabled = false; alert("网络中断，取消没有提交"); });
+    var url = "/api/batches/" + encodeURIComponent(button.dataset.cancelBatch) + "/cancel";
+    press(button, url, "取消", function () { refreshSection(section); });
   }
 
   function retryBatch(button) {
     var section = button.closest("section.batch");
-    button.disabled = true;
-    fetch("/api/batches/" + encodeURIComponent(button.dataset.retryBatch) + "/retry",
-      { method: "POST", headers: { "X-CSRF-Token": csrf } })
-      .then(function (r) { return r.json().then(function (b) { return { ok: r.ok, body: b }; }); })
-      .then(function (r) {
-        button.disabled = false;
-        if (!r.ok) { alert((r.body.error && r.body.error.message) || "重试失败"); return; }
-        r.body.tasks.forEach(function (task) {
-          var row = section.querySelector('tr[data-task="' + task.task_id + '"]');
-          if (row) render(row, task);
-        });
-        updateCount(section);
-      })
-      .catch(function () { button.disabled = false; alert("网络中断，重试没有提交"); });
+    var url = "/api/batches/" + encodeURIComponent(button.dataset.retryBatch) + "/retry";
+    press(button, url, "重试", function (body) { show(section, body.tasks); });
   }
 
   // Brings the rows of one batch up to date with the server.
@@ -128,14 +131,8 @@
     if (cancelButton) { cancelBatch(cancelButton); return; }
     var id = e.target.dataset && e.target.dataset.retry;
     if (!id) return;
-    e.target.disabled = true;
-    fetch("/api/tasks/" + id + "/retry", { method: "POST", headers: { "X-CSRF-Token": csrf } })
-      .then(function (r) { return r.json().then(function (b) { return { ok: r.ok, body: b }; }); })
-      .then(function (r) {
-        var row = document.querySelector('tr[data-task="' + id + '"]');
-        if (r.ok) { render(row, r.body); updateCount(row.closest("section.batch")); }
-        else { e.target.disabled = false; alert((r.body.error && r.body.error.message) || "重试失败"); }
-      });
+    var section = e.target.closest("section.batch");
+    press(e.target, "/api/tasks/" + id + "/retry", "重试", function (task) { show(section, [task]); });
   });
   // The server writes times in UTC; operators read them in their own time zone.
   function two(n) { return (n < 10 ? "0" : "") + n; }
